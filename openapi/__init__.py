@@ -1,0 +1,1 @@
+"""The hand-written OpenAPI specs (data only); `understudy.specs` loads them."""
