@@ -109,15 +109,26 @@ def _bundle(files: tuple[Path, ...]) -> dict[str, Any]:
                 if name in merged and merged[name] != value:
                     raise SpecError(f"{path}: component {section}/{name} conflicts")
                 merged[name] = value
-        for name, value in doc.get("x-understudy", {}).get("collections", {}).items():
-            collections = bundle.setdefault("x-understudy", {}).setdefault("collections", {})
-            if name in collections and collections[name] != value:
-                raise SpecError(f"{path}: x-understudy collection {name} conflicts")
-            collections[name] = value
+        _merge_binding(bundle.setdefault("x-understudy", {}), doc.get("x-understudy", {}), path)
         for tag in doc.get("tags", []):
             tags.setdefault(tag["name"], tag)
     bundle["tags"] = list(tags.values())
     return bundle
+
+
+def _merge_binding(target: dict[str, Any], binding: dict[str, Any], path: Path) -> None:
+    """Merge a file's root ``x-understudy``: ``collections`` by name, other keys whole."""
+    for key, value in binding.items():
+        if key == "collections":
+            merged = target.setdefault(key, {})
+            for name, collection in value.items():
+                if name in merged and merged[name] != collection:
+                    raise SpecError(f"{path}: x-understudy collection {name} conflicts")
+                merged[name] = collection
+        elif key in target and target[key] != value:
+            raise SpecError(f"{path}: x-understudy {key} conflicts")
+        else:
+            target[key] = value
 
 
 def _localise(node: Any, origin: Path, pending: list[Path]) -> Any:

@@ -1,0 +1,252 @@
+"""The app factory: every surface's specs mounted on one connexion FlaskApp.
+
+Routing, parameter and body validation and authentication come from the specs (connexion);
+each operation resolves to a view over the generic engine (``mock.engine``) by its
+``x-understudy`` binding; errors from any layer leave in the surface's own shape.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import connexion
+import flask
+from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolution, Resolver
+from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from understudy import binding, specs
+from understudy.mock import auth, errors
+from understudy.mock.config import Config
+from understudy.mock.engine import Call, Caller, Engine, Reply
+from understudy.mock.guard import Guard, Journal
+from understudy.mock.store import MemoryStore
+from understudy.mock.validators import VALIDATOR_MAP
+
+JSON = "application/json"
+
+
+@dataclass
+class Mounted:
+    """One mount of one surface, as served."""
+
+    mount: specs.Mount
+    prefix: str
+    spec: dict[str, Any]
+    surface: binding.Surface
+    engine: Engine
+    routes: list[tuple[re.Pattern[str], frozenset[str]]]
+
+    def matches(self, path: str) -> bool:
+        return path == self.prefix or path.startswith(self.prefix + "/") or not self.prefix
+
+
+class Mock:
+    """The running mock: the connexion app, its stores and what an admin needs."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.stores: dict[str, MemoryStore] = {}
+        self.mounted: list[Mounted] = []
+        self.journal = Journal(self.config.journal_size)
+        self.app = connexion.FlaskApp(__name__)
+        available = specs.surfaces()
+        chosen = self.config.surfaces or tuple(available)
+        unknown = [s for s in chosen if s not in available]
+        if unknown:
+            raise specs.SpecError(f"unknown surface(s) {', '.join(unknown)}; known: {', '.join(available)}")
+        if self.config.root_surface and self.config.root_surface not in chosen:
+            raise specs.SpecError(f"--root-surface {self.config.root_surface} is not served")
+        for name in chosen:
+            self.stores[name] = MemoryStore()
+            for mount in available[name]:
+                self._add(mount)
+        # longest prefix first, so /clockify/reports wins over a root mount
+        self.mounted.sort(key=lambda m: len(m.prefix), reverse=True)
+        for exc in (ProblemException, HTTPException, Exception):
+            self.app.add_error_handler(exc, self._on_error)
+        # Each lands just outside connexion's exception layer, the later one inside the
+        # earlier: CORS outermost, so that every answer (the guard's too) carries its headers.
+        self.app.add_middleware(
+            CORSMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            allow_origins=list(self.config.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["Location", "Retry-After", "X-Understudy-Latency"],
+            max_age=600,
+        )
+        self.app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
+        from understudy.mock import admin  # noqa: PLC0415 - admin needs the finished Mock
+
+        admin.register(self)
+
+    # ---------------------------------------------------------------- mounting
+    def _add(self, mount: specs.Mount) -> None:
+        spec = specs.bundle(mount)
+        surface = binding.read_surface(mount.surface, spec)
+        engine = Engine(surface, self.stores[mount.surface])
+        prefix = mount.prefix
+        if self.config.root_surface == mount.surface:  # /edm → "", /clockify/api → /api
+            prefix = mount.prefix.removeprefix("/" + mount.surface)
+        routes = [
+            (_template_regex(prefix + path), frozenset(m.upper() for m in item if m in specs.HTTP_METHODS))
+            for path, item in spec["paths"].items()
+        ]
+        mounted = Mounted(mount, prefix, spec, surface, engine, routes)
+        self.mounted.append(mounted)
+        spec.pop("servers", None)  # the mount's base path is the server
+        self.app.add_api(
+            spec,
+            base_path=prefix or None,
+            name=mount.name,
+            resolver=_EngineResolver(mounted),
+            security_map=_security_map(self.config, surface),
+            validator_map=VALIDATOR_MAP,
+            strict_validation=True,
+            validate_responses=self.config.validate_responses,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        )
+
+    def mount_for(self, path: str) -> Mounted | None:
+        return next((m for m in self.mounted if m.matches(path)), None)
+
+    def allowed_methods(self, path: str) -> frozenset[str]:
+        mounted = self.mount_for(path)
+        if mounted is None:
+            return frozenset()
+        return frozenset().union(*(methods for regex, methods in mounted.routes if regex.fullmatch(path)))
+
+    # ---------------------------------------------------------------- errors
+    def error_response(self, path: str, status: int, detail: str,
+                       errors_: list[dict[str, str]] | None = None,
+                       headers: dict[str, str] | None = None) -> tuple[bytes, str, dict[str, str]]:
+        mounted = self.mount_for(path)
+        style = mounted.surface.errors if mounted else "problem"
+        body, content_type = errors.render(style, status, detail, path, errors_)
+        headers = dict(headers or {})
+        if status == 405:
+            headers["Allow"] = ", ".join(sorted(self.allowed_methods(path)))
+        return body, content_type, headers
+
+    def _on_error(self, request: Any, exc: Exception) -> connexion.lifecycle.ConnexionResponse:
+        if isinstance(exc, ProblemException):
+            status, detail, headers = exc.status, str(exc.detail or exc.title or ""), dict(exc.headers or {})
+        elif isinstance(exc, HTTPException):  # routing: no such path, or no such method
+            status, headers = exc.status_code, dict(exc.headers or {})
+            detail = {404: f"No operation at {request.url.path}",
+                      405: f"{request.method} is not allowed on {request.url.path}"}.get(status, str(exc.detail))
+        else:  # a bug in the mock: still a shaped answer, and the journal shows it
+            status, detail, headers = 500, f"The mock failed: {type(exc).__name__}: {exc}", {}
+        body, content_type, headers = self.error_response(request.url.path, status, detail, None, headers)
+        headers.pop("Content-Type", None)
+        return connexion.lifecycle.ConnexionResponse(
+            status_code=status, body=body, mimetype=content_type, headers=headers,
+        )
+
+    # ---------------------------------------------------------------- state
+    def reset(self, *, demo: bool | None = None) -> None:
+        from understudy.mock import demo as demo_data  # noqa: PLC0415
+
+        for store in self.stores.values():
+            store.load({}, replace=True)
+        if self.config.demo if demo is None else demo:
+            demo_data.load(self)
+
+    def credentials(self) -> dict[str, Any]:
+        from understudy.mock import demo as demo_data  # noqa: PLC0415
+
+        return demo_data.credentials(self)
+
+
+class _EngineResolver(Resolver):
+    """Resolve every operation of a mount to a view over its engine."""
+
+    def __init__(self, mounted: Mounted) -> None:
+        super().__init__()
+        self.mounted = mounted
+
+    def resolve(self, operation: Any) -> Resolution:
+        raw = operation._operation  # the Operation is half-built here: read the raw dict
+        bound = self.mounted.surface.bindings[raw["operationId"]]
+        names = _parameter_names(self.mounted.spec, raw, operation.path)
+        return Resolution(_view(self.mounted, bound, names), f"{self.mounted.mount.name}.{bound.operation_id}")
+
+
+def _parameter_names(spec: dict[str, Any], raw: dict[str, Any], path: str) -> dict[str, str]:
+    """connexion passes parameters under sanitised names (`page-size` → `pagesize`)."""
+    from connexion.decorators.parameter import sanitized  # noqa: PLC0415
+
+    declared = [specs.resolve(spec, p)["name"] for p in raw.get("parameters", ())]
+    declared += [specs.resolve(spec, p)["name"] for p in spec["paths"].get(path, {}).get("parameters", ())]
+    declared += re.findall(r"{([^}]+)}", path)
+    return {sanitized(name): name for name in declared}
+
+
+def _view(mounted: Mounted, bound: binding.Binding, names: dict[str, str]) -> Callable[..., Any]:
+    engine = mounted.engine
+
+    def view(**kwargs: Any) -> flask.Response:
+        token_info = kwargs.get("token_info") or {}
+        caller = token_info.get("caller") or Caller()
+        params = {names[k]: v for k, v in kwargs.items() if k in names}
+        call = Call(bound, params, kwargs.get("body"), caller)
+        try:
+            reply = engine.handle(call)
+        except errors.ApiError as exc:
+            return _error_reply(mounted, exc)
+        return _reply(reply)
+
+    view.__name__ = bound.operation_id
+    return view
+
+
+def _reply(reply: Reply) -> flask.Response:
+    if reply.body is None and reply.status == 204:
+        response = flask.Response(status=204, headers=reply.headers)
+        del response.headers["Content-Type"]  # no body, no type (connexion would check one)
+        return response
+    body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False)
+    return flask.Response(body, status=reply.status, headers=reply.headers, content_type=JSON)
+
+
+def _error_reply(mounted: Mounted, exc: errors.ApiError) -> flask.Response:
+    path = flask.request.path
+    body, content_type = errors.render(mounted.surface.errors, exc.status, exc.detail, path, exc.errors)
+    return flask.Response(body, status=exc.status, headers=exc.headers, content_type=content_type)
+
+
+def _security_map(config: Config, surface: binding.Surface) -> dict[str, type]:
+    """Security handlers bound to this mock's configuration and this surface's claims."""
+    if surface.auth.get("type") == "jwt":
+
+        def verify(token: str) -> dict[str, Any]:
+            claims = auth.decode(token, config.secret, verify_signature=config.verify_signatures)
+            return {"caller": auth.caller_from_claims(claims, surface.auth), "sub": claims.get("sub")}
+
+        return {"bearer": type("Bearer", (BearerSecurityHandler,), {"_resolve_func": lambda self, s: verify})}
+    if surface.auth.get("type") == "api_key":
+        from understudy.mock import surfaces  # noqa: PLC0415
+
+        verify_key = surfaces.api_key_verifier(surface)
+        return {"apiKey": type("ApiKey", (ApiKeySecurityHandler,), {"_resolve_func": lambda self, s: verify_key})}
+    return {}
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"({[^}]+})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
+def create_app(config: Config | None = None) -> Mock:
+    mock = Mock(config)
+    mock.reset()
+    return mock

@@ -1,0 +1,56 @@
+"""The mock's one configuration object: defaults that work on a fresh machine, overridden by
+``UNDERSTUDY_*`` environment variables, overridden by command-line flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from understudy.mock.auth import DEV_SECRET
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    surfaces: tuple[str, ...] = ()  # empty: every surface whose specs exist
+    root_surface: str | None = None  # serve this one surface at "/" instead of its prefix
+    secret: str = DEV_SECRET
+    verify_signatures: bool = True
+    cors_origins: tuple[str, ...] = ("*",)
+    seed: int = 42
+    size: str = "small"
+    demo: bool = True  # load the deterministic demo tenant on start
+    validate_responses: bool = False  # the test suite turns it on: the mock never lies
+    max_body: int = MiB
+    journal_size: int = 200
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        """Defaults < ``UNDERSTUDY_<FIELD>`` variables < ``overrides`` (None means unset)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for spec_field in dataclasses.fields(cls):
+            raw = environ.get(f"UNDERSTUDY_{spec_field.name.upper()}")
+            if raw is not None:
+                values[spec_field.name] = _parse(raw, spec_field.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _parse(raw: str, annotation: Any) -> Any:
+    kind = str(annotation)
+    if kind.startswith("tuple"):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if kind == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind == "int":
+        return int(raw)
+    if kind.startswith("str |"):
+        return raw or None
+    return raw

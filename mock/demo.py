@@ -1,0 +1,60 @@
+"""The deterministic demo tenant the mock starts with, and the credentials to use it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from understudy import fixtures
+from understudy.mock import auth
+
+if TYPE_CHECKING:
+    from understudy.mock.app import Mock
+
+
+def load(mock: Mock) -> dict[str, int]:
+    """Generate each served surface's demo tenant into its store; records loaded per surface."""
+    loaded = {}
+    for surface, store in mock.stores.items():
+        tenant = _tenant(mock, surface)
+        loaded[surface] = store.load(tenant.collections, replace=False) if tenant else 0
+    return loaded
+
+
+_generated: dict[tuple[str, str, int], Any] = {}
+
+
+def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
+    """Per surface: base URLs, the demo identity and ready-to-use headers."""
+    base = (base or f"http://{mock.config.host}:{mock.config.port}").rstrip("/")
+    out: dict[str, Any] = {}
+    for surface in mock.stores:
+        mounts = [m for m in mock.mounted if m.mount.surface == surface]
+        entry: dict[str, Any] = {
+            "base_urls": {m.mount.name: base + m.prefix for m in sorted(mounts, key=lambda m: m.prefix)},
+            "docs": [base + m.prefix + "/ui/" for m in sorted(mounts, key=lambda m: m.prefix)],
+        }
+        tenant = _tenant(mock, surface)
+        identity = dict(tenant.credentials) if tenant else {}
+        auth_decl = mounts[0].surface.auth if mounts else {}
+        if auth_decl.get("type") == "jwt" and identity:
+            claims = {auth_decl.get("tenant", "tenant_id"): identity.get("tenant_id"),
+                      auth_decl.get("caller", "sub"): identity.get("sub")}
+            token = auth.mint(mock.config.secret, claims)
+            identity["token"] = token
+            identity["headers"] = {"Authorization": f"Bearer {token}"}
+            if identity.get("app_id") and auth_decl.get("app"):
+                app_token = auth.mint(mock.config.secret, {**claims, auth_decl["app"]: identity["app_id"]})
+                identity["app_token"] = app_token
+        entry.update(identity)
+        out[surface] = entry
+    return out
+
+
+def _tenant(mock: Mock, surface: str) -> Any:
+    """The surface's demo tenant, generated once per (surface, size, seed)."""
+    if surface not in getattr(fixtures, "SURFACES", ()):
+        return None
+    key = (surface, mock.config.size, mock.config.seed)
+    if key not in _generated:
+        _generated[key] = fixtures.generate(surface, size=mock.config.size, seed=mock.config.seed)
+    return _generated[key]

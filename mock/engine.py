@@ -1,0 +1,398 @@
+"""The generic behaviours every spec operation binds to: list, get, create, replace, patch,
+delete, action, upsert and computed.
+
+A behaviour gets a ``Call`` (the binding, the parameters by their spec names, the body, the
+authenticated ``Caller``) and returns a ``Reply``. It knows nothing of HTTP frameworks; what a
+surface stamps, scopes and forbids comes from its spec (``mock.binding``). Behaviour that no
+declaration can say lives in per-surface functions registered with ``@handler``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ulid import ULID
+
+from understudy.mock import errors
+from understudy.binding import NO_DEFAULT, Binding, Collection, Surface
+from understudy.mock.store import Record, Store
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as the surface's credentials say."""
+
+    tenant: str | None = None
+    actor: str | None = None
+    app: str | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    binding: Binding
+    params: dict[str, Any]
+    body: Any
+    caller: Caller
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[["Engine", Call], Reply]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    """Register per-surface behaviour for ``x-understudy: {handler: name}``."""
+
+    def register(fn: Handler) -> Handler:
+        if name in HANDLERS:
+            raise ValueError(f"handler {name!r} is registered twice")
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+class Clock:
+    """UTC timestamps that strictly increase, so ``updated_at`` always advances."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._last = datetime.min.replace(tzinfo=UTC)
+        self._fixed = start
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            now = self._fixed or datetime.now(UTC)
+            if now <= self._last:
+                now = self._last + timedelta(microseconds=1)
+            self._last = now
+            if self._fixed:
+                self._fixed = now
+            return now
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def parse_instant(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def new_id(collection: Collection, moment: datetime) -> str:
+    if collection.id_style == "hex24":  # a MongoDB ObjectId: 4 bytes of time, 8 random
+        return f"{int(moment.timestamp()):08x}{secrets.token_hex(8)}"
+    if collection.id_style == "uuid":
+        return str(uuid.uuid4())
+    ulid = str(ULID.from_datetime(moment))
+    return f"{collection.id_prefix}_{ulid}" if collection.id_prefix else ulid
+
+
+class Engine:
+    """One surface's behaviours over a store."""
+
+    def __init__(self, surface: Surface, store: Store, clock: Clock | None = None) -> None:
+        self.surface = surface
+        self.store = store
+        self.clock = clock or Clock()
+        self._behaviours: dict[str, Callable[[Call], Reply]] = {
+            "list": self.list,
+            "get": self.get,
+            "create": self.create,
+            "replace": self.patch,  # PUT merges like PATCH: see openapi/DECISIONS.md
+            "patch": self.patch,
+            "delete": self.delete,
+            "action": self.action,
+            "upsert": self.upsert,
+            "computed": self.computed,
+        }
+
+    def handle(self, call: Call) -> Reply:
+        if call.body is not None and not isinstance(call.body, Mapping):
+            raise errors.BadRequest("The request body must be a JSON object")
+        if call.binding.handler:
+            return self.computed(call)
+        return self._behaviours[call.binding.kind](call)
+
+    # ---------------------------------------------------------------- reading
+    def scope(self, call: Call) -> dict[str, Any]:
+        """The field values every record the caller may touch here carries."""
+        scope = {k: self.value(v, call.caller, None) for k, v in self.surface.scope.items()}
+        scope.update({p: call.params[p] for p in call.binding.scope_params})
+        return scope
+
+    def visible(self, record: Record, call: Call, scope: Mapping[str, Any], *,
+                include_deleted: bool = False) -> bool:
+        if any(record.get(k) != v for k, v in scope.items()):
+            return False
+        app_field = self.surface.app_scope
+        if app_field and call.caller.app and record.get(app_field) != call.caller.app:
+            return False
+        soft = self.surface.soft_delete
+        return include_deleted or not (soft and record.get(soft["flag"]))
+
+    def load(self, call: Call, collection: Collection | None = None) -> Record:
+        collection = collection or self._collection(call)
+        record_id = call.params.get(call.binding.id_param or "")
+        record = self.store.get(collection.name, record_id) if record_id else None
+        if record is None or not self.visible(record, call, self.scope(call)):
+            raise errors.NotFound(f"No {collection.schema} with id {record_id}")
+        return record
+
+    def get(self, call: Call) -> Reply:
+        return Reply(200, self.load(call))
+
+    def list(self, call: Call) -> Reply:
+        collection = self._collection(call)
+        listing = self.surface.listing
+        params = call.params
+        include_deleted = bool(params.get(listing.get("include_deleted", ""), False))
+        scope = self.scope(call)
+        records = [
+            r for r in self.store.scan(collection.name, scope)
+            if self.visible(r, call, scope, include_deleted=include_deleted)
+        ]
+        for flt in call.binding.filters:
+            if params.get(flt.param) is not None:
+                records = _apply_filter(records, flt.op, flt.field, params[flt.param], collection)
+        term = params.get(listing.get("search", ""))
+        if term:
+            needle = term.casefold()
+            records = [
+                r for r in records
+                if any(needle in str(r.get(f) or "").casefold() for f in collection.search)
+            ]
+        sort = params.get(listing.get("sort", "")) or listing.get("default_sort", "-created_at")
+        records = _sorted(records, sort, collection)
+        page = int(params.get(listing.get("page", "page")) or 1)
+        size = int(params.get(listing.get("page_size", "page_size")) or listing.get("default_page_size", 50))
+        chunk = records[(page - 1) * size : page * size]
+        envelope = listing.get("envelope")
+        if not envelope:
+            return Reply(call.binding.success, chunk)
+        total = len(records)
+        return Reply(call.binding.success, {
+            envelope["data"]: chunk,
+            envelope["pagination"]: {
+                "page": page, "page_size": size, "total": total, "has_more": page * size < total,
+            },
+        })
+
+    # ---------------------------------------------------------------- writing
+    def create(self, call: Call, body: Mapping[str, Any] | None = None) -> Reply:
+        collection = self._collection(call)
+        body = call.body if body is None else body
+        now = self.clock.now()
+        caller = call.caller
+        record: dict[str, Any] = {collection.id_field: new_id(collection, now)}
+        record.update(self.scope(call))
+        for name, spec_field in collection.fields.items():
+            if spec_field.default is not NO_DEFAULT and not spec_field.read_only:
+                record[name] = spec_field.default
+        for name, value in collection.defaults.items():
+            record[name] = self.value(value, caller, now)
+        record.update(self.writable(collection, body))
+        lifecycle = collection.lifecycle
+        if lifecycle:
+            state = record.get(lifecycle.field, lifecycle.initial)
+            if state != lifecycle.initial:
+                raise errors.Unprocessable(
+                    f"A new {collection.schema} starts as '{lifecycle.initial}', not '{state}'"
+                )
+            record[lifecycle.field] = lifecycle.initial
+        for name, spec_field in collection.fields.items():
+            if spec_field.nullable and name not in record:
+                record[name] = None
+        if self.surface.app_scope and caller.app:
+            record[self.surface.app_scope] = caller.app
+        record.update(self.stamps(self.surface.create_stamps, caller, now))
+        self.check_rules(collection, record, call)
+        self.store.put(collection.name, record[collection.id_field], record)
+        return Reply(call.binding.success, record)
+
+    def patch(self, call: Call) -> Reply:
+        collection = self._collection(call)
+        with self.store.transaction():
+            current = self.load(call)
+            return Reply(200, self._update(call, collection, current, call.body or {}))
+
+    def _update(self, call: Call, collection: Collection, current: Record,
+                body: Mapping[str, Any], transition_stamps: Mapping[str, Any] | None = None) -> Record:
+        now = self.clock.now()
+        changes = self.writable(collection, body)
+        lifecycle = collection.lifecycle
+        stamps = dict(transition_stamps or {})
+        if lifecycle and transition_stamps is None and lifecycle.field in changes:
+            source, target = current.get(lifecycle.field), changes[lifecycle.field]
+            if source != target:
+                move = lifecycle.for_move(source, target)
+                if move is None or move.action:
+                    hint = f"; use the {move.action} action" if move and move.action else ""
+                    raise errors.Conflict(
+                        f"{collection.schema} cannot move from '{source}' to '{target}'{hint}"
+                    )
+                stamps = move.stamp
+        record = {
+            **current,
+            **changes,
+            **self.stamps(stamps, call.caller, now),
+            **self.stamps(self.surface.update_stamps, call.caller, now),
+        }
+        self.check_rules(collection, record, call)
+        self.store.put(collection.name, record[collection.id_field], record)
+        return record
+
+    def action(self, call: Call) -> Reply:
+        collection = self._collection(call)
+        lifecycle = collection.lifecycle
+        transition = lifecycle.for_action(call.binding.action or "") if lifecycle else None
+        assert lifecycle and transition, "checked when the binding was read"
+        with self.store.transaction():
+            current = self.load(call)
+            state = current.get(lifecycle.field)
+            if state not in transition.sources:
+                raise errors.Conflict(
+                    f"Cannot {transition.action} a {collection.schema} whose {lifecycle.field} "
+                    f"is '{state}' (only from {', '.join(sorted(transition.sources))})"
+                )
+            if transition.forbid_self and current.get(transition.forbid_self) == call.caller.actor:
+                raise errors.Forbidden(
+                    f"The {transition.forbid_self.removesuffix('_id')} cannot {transition.action} "
+                    f"their own {collection.schema}"
+                )
+            body = {**(call.body or {}), lifecycle.field: transition.to}
+            return Reply(200, self._update(call, collection, current, body, transition.stamp))
+
+    def delete(self, call: Call) -> Reply:
+        collection = self._collection(call)
+        with self.store.transaction():
+            current = self.load(call)
+            soft = self.surface.soft_delete
+            if soft:
+                now = self.clock.now()
+                record = {**current, **self.stamps(soft["stamps"], call.caller, now)}
+                self.store.put(collection.name, record[collection.id_field], record)
+            else:
+                self.store.delete(collection.name, current[collection.id_field])
+        return Reply(call.binding.success)
+
+    def upsert(self, call: Call) -> Reply:
+        """Update the live record whose key fields equal the body's, or create one."""
+        collection = self._collection(call)
+        body = call.body or {}
+        key = {k: self.writable(collection, {k: body.get(k)}).get(k) for k in call.binding.key}
+        with self.store.transaction():
+            scope = self.scope(call)
+            match = next(
+                (r for r in self.store.scan(collection.name, {**scope, **key})
+                 if self.visible(r, call, scope)),
+                None,
+            )
+            if match is None:
+                return Reply(201, self.create(call).body)
+            return Reply(200, self._update(call, collection, match, body))
+
+    def computed(self, call: Call) -> Reply:
+        name = call.binding.handler or ""
+        try:
+            fn = HANDLERS[name]
+        except KeyError:
+            raise errors.NotImplementedHere(f"The mock does not implement {name!r} yet") from None
+        return fn(self, call)
+
+    # ---------------------------------------------------------------- helpers
+    def value(self, value: Any, caller: Caller, now: datetime | None) -> Any:
+        if not (isinstance(value, str) and value.startswith("$")):
+            return value
+        if value == "$now":
+            return iso(now or self.clock.now())
+        variables = {"$caller": caller.actor, "$tenant": caller.tenant, "$app": caller.app}
+        return variables[value]
+
+    def stamps(self, stamps: Mapping[str, Any], caller: Caller, now: datetime) -> dict[str, Any]:
+        return {k: self.value(v, caller, now) for k, v in stamps.items()}
+
+    def writable(self, collection: Collection, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The body's fields a client may set, date-times in UTC; the rest is ignored."""
+        fields = collection.fields
+        out = {}
+        for name, value in body.items():
+            spec_field = fields.get(name)
+            if spec_field is None or spec_field.read_only:
+                continue
+            if spec_field.format == "date-time" and isinstance(value, str):
+                value = iso(parse_instant(value).astimezone(UTC))
+            out[name] = value
+        return out
+
+    def check_rules(self, collection: Collection, record: Mapping[str, Any], call: Call) -> None:
+        for rule in collection.rules:
+            values = [record.get(f) for f in rule.fields]
+            if rule.kind == "together" and len({v is None for v in values}) > 1:
+                raise errors.Unprocessable(f"{' and '.join(rule.fields)} are set together or not at all")
+            if rule.kind in ("order", "less") and None not in values:
+                low, high = (_comparable(collection, f, v) for f, v in zip(rule.fields, values, strict=True))
+                first, second = rule.fields
+                if rule.kind == "order" and low > high:
+                    raise errors.Unprocessable(f"{second} must not be before {first}")
+                if rule.kind == "less" and low >= high:
+                    raise errors.Unprocessable(f"{first} must be below {second}")
+            if rule.kind == "refers" and values[0] is not None:
+                target = self.surface.collections[rule.target or ""]
+                other = self.store.get(target.name, values[0])
+                if other is None or not self.visible(other, call, self.scope(call)):
+                    raise errors.Unprocessable(f"{rule.fields[0]} names no {target.schema}: {values[0]}")
+
+    def _collection(self, call: Call) -> Collection:
+        collection = call.binding.collection
+        assert collection is not None, "checked when the binding was read"
+        return collection
+
+
+def _comparable(collection: Collection, name: str, value: Any) -> Any:
+    spec_field = collection.fields.get(name)
+    if spec_field and spec_field.format == "date-time" and isinstance(value, str):
+        return parse_instant(value)
+    return value
+
+
+def _apply_filter(records: Iterable[Record], op: str, name: str, wanted: Any,
+                  collection: Collection) -> list[Record]:
+    if op == "present":
+        return [r for r in records if (r.get(name) is not None) == bool(wanted)]
+    wanted = _comparable(collection, name, wanted)
+    if op == "eq":
+        return [r for r in records if _comparable(collection, name, r.get(name)) == wanted]
+    keep = []
+    for r in records:
+        value = r.get(name)
+        if value is None:
+            continue
+        value = _comparable(collection, name, value)
+        if (op == "gte" and value >= wanted) or (op == "lte" and value <= wanted):
+            keep.append(r)
+    return keep
+
+
+def _sorted(records: list[Record], sort: str, collection: Collection) -> list[Record]:
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    present = [r for r in records if r.get(name) is not None]
+    missing = [r for r in records if r.get(name) is None]
+    id_field = collection.id_field
+    present.sort(key=lambda r: (_comparable(collection, name, r[name]), r[id_field]), reverse=descending)
+    return present + missing

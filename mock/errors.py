@@ -1,0 +1,111 @@
+"""The mock's errors, and how each surface shapes them.
+
+    ApiError                 any refusal the mock answers with a 4xx
+    ├── BadRequest           400 malformed input
+    ├── Unauthorized         401 no or bad credentials
+    ├── Forbidden            403 allowed to call, not to do this
+    ├── NotFound             404 no such record in the caller's scope
+    ├── MethodNotAllowed     405 (carries the Allow header)
+    ├── Conflict             409 the record's state forbids it
+    ├── PayloadTooLarge      413
+    ├── UnsupportedMedia     415
+    ├── Unprocessable        422 a rule the schema cannot express
+    ├── TooManyRequests      429 (carries Retry-After)
+    └── NotImplementedHere   501 the mock has no behaviour for this yet
+
+Errors become responses at one place, ``render``: the EDM and tracker surfaces answer RFC 9457
+``application/problem+json``; the Clockify surface answers ``{"message", "code"}`` JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+
+class ApiError(Exception):
+    status = 400
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class Forbidden(ApiError):
+    status = 403
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+
+
+class Conflict(ApiError):
+    status = 409
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
+class UnsupportedMedia(ApiError):
+    status = 415
+
+
+class Unprocessable(ApiError):
+    status = 422
+
+
+class TooManyRequests(ApiError):
+    status = 429
+
+
+class NotImplementedHere(ApiError):
+    """501: the spec has the operation, the mock has no behaviour for it yet."""
+
+    status = 501
+
+
+# RFC 9110 titles where http.HTTPStatus still has the older phrases
+_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def title(status: int) -> str:
+    return _TITLES.get(status) or HTTPStatus(status).phrase
+
+
+def render(style: str, status: int, detail: str, instance: str = "",
+           errors: list[dict[str, str]] | None = None) -> tuple[bytes, str]:
+    """The body and content type of an error in a surface's own shape."""
+    if style == "clockify":
+        code = 1000 if status == 401 else status
+        body: dict[str, Any] = {"message": detail or title(status), "code": code}
+        return json.dumps(body).encode(), "application/json"
+    body = {"type": "about:blank", "title": title(status), "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return json.dumps(body).encode(), "application/problem+json"

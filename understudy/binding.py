@@ -1,0 +1,326 @@
+"""Read the mock's declarations (``x-understudy``) out of a bundled spec.
+
+The vocabulary, all of it in the specs:
+
+* root ``x-understudy.surface`` — how every record of the surface is scoped, stamped,
+  deleted and listed, and how callers authenticate;
+* root ``x-understudy.collections.<name>`` — one stored resource: its schema, id prefix,
+  search fields, defaults, rules (``order``, ``less``, ``together``, ``refers``) and
+  lifecycle (``field``, ``initial``, ``transitions``);
+* ``x-understudy`` on an operation — the generic behaviour it binds to (``kind``: list, get,
+  create, replace, patch, delete, action, upsert, computed) and its arguments.
+
+Values may name variables: ``$now``, ``$caller``, ``$tenant``, ``$app``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from understudy import specs
+
+KINDS = frozenset({"list", "get", "create", "replace", "patch", "delete", "action", "upsert", "computed"})
+NO_DEFAULT = object()
+
+
+class BindingError(specs.SpecError):
+    """An ``x-understudy`` declaration is missing or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str | None
+    format: str | None
+    nullable: bool
+    read_only: bool
+    default: Any = NO_DEFAULT
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: str
+    sources: frozenset[str]
+    action: str | None = None
+    stamp: dict[str, Any] = field(default_factory=dict)
+    forbid_self: str | None = None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    field: str
+    initial: str
+    transitions: tuple[Transition, ...]
+
+    def for_action(self, action: str) -> Transition | None:
+        return next((t for t in self.transitions if t.action == action), None)
+
+    def for_move(self, source: str, target: str) -> Transition | None:
+        """The transition a PATCH of the status field may make, if any."""
+        return next(
+            (t for t in self.transitions if t.to == target and source in t.sources),
+            None,
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str  # order | less | together | refers
+    fields: tuple[str, ...]
+    target: str | None = None  # the collection a `refers` rule points into
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    schema: str
+    id_prefix: str | None
+    fields: dict[str, Field]
+    search: tuple[str, ...] = ()
+    defaults: dict[str, Any] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+    lifecycle: Lifecycle | None = None
+    id_field: str = "id"
+    id_style: str = "ulid"
+
+    @property
+    def writable(self) -> frozenset[str]:
+        return frozenset(n for n, f in self.fields.items() if not f.read_only)
+
+
+@dataclass(frozen=True)
+class Filter:
+    param: str
+    field: str
+    op: str  # eq | gte | lte | present
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One operation's binding to a generic behaviour."""
+
+    operation_id: str
+    method: str
+    path: str
+    kind: str
+    collection: Collection | None
+    success: int
+    id_param: str | None = None
+    scope_params: tuple[str, ...] = ()
+    action: str | None = None
+    key: tuple[str, ...] = ()
+    handler: str | None = None
+    filters: tuple[Filter, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Surface:
+    name: str
+    auth: dict[str, Any]
+    scope: dict[str, Any]
+    app_scope: str | None
+    create_stamps: dict[str, Any]
+    update_stamps: dict[str, Any]
+    soft_delete: dict[str, Any] | None
+    listing: dict[str, Any]
+    errors: str
+    collections: dict[str, Collection]
+    bindings: dict[str, Binding]  # by operationId
+
+
+def read_surface(name: str, spec: dict[str, Any]) -> Surface:
+    root = spec.get("x-understudy") or {}
+    surface = root.get("surface")
+    if not surface:
+        raise BindingError(f"{name}: no x-understudy.surface at the spec root")
+    collections = {
+        cname: _collection(spec, cname, decl) for cname, decl in (root.get("collections") or {}).items()
+    }
+    listing = surface.get("list", {})
+    reserved = {listing.get(k) for k in ("page", "page_size", "search", "sort", "include_deleted")}
+    bindings = {}
+    for method, path, op in specs.operations(spec):
+        decl = op.get("x-understudy")
+        where = f"{name}: {method} {path}"
+        if not decl:
+            raise BindingError(f"{where}: no x-understudy binding")
+        bindings[op["operationId"]] = _binding(spec, method, path, op, decl, collections, reserved, where)
+    stamps = surface.get("stamps", {})
+    return Surface(
+        name=name,
+        auth=surface.get("auth", {}),
+        scope=surface.get("scope", {}),
+        app_scope=surface.get("app_scope"),
+        create_stamps=stamps.get("create", {}),
+        update_stamps=stamps.get("update", {}),
+        soft_delete=surface.get("soft_delete"),
+        listing=listing,
+        errors=surface.get("errors", "problem"),
+        collections=collections,
+        bindings=bindings,
+    )
+
+
+def _collection(spec: dict[str, Any], name: str, decl: dict[str, Any]) -> Collection:
+    schema_name = decl["schema"]
+    try:
+        schema = spec["components"]["schemas"][schema_name]
+    except KeyError:
+        raise BindingError(f"collection {name}: no schema {schema_name}") from None
+    fields = flatten_fields(spec, schema)
+    rules = tuple(_rule(r) for r in decl.get("rules", ()))
+    for rule in rules:
+        missing = [f for f in rule.fields if f not in fields]
+        if missing:
+            raise BindingError(f"collection {name}: rule on unknown fields {missing}")
+    lifecycle = None
+    if "lifecycle" in decl:
+        lc = decl["lifecycle"]
+        lifecycle = Lifecycle(
+            field=lc["field"],
+            initial=lc["initial"],
+            transitions=tuple(
+                Transition(
+                    to=t["to"],
+                    sources=frozenset(t["from"]),
+                    action=t.get("action"),
+                    stamp=t.get("stamp", {}),
+                    forbid_self=t.get("forbid_self"),
+                )
+                for t in lc["transitions"]
+            ),
+        )
+    return Collection(
+        name=name,
+        schema=schema_name,
+        id_prefix=decl.get("id_prefix"),
+        fields=fields,
+        search=tuple(decl.get("search", ())),
+        defaults=decl.get("defaults", {}),
+        rules=rules,
+        lifecycle=lifecycle,
+        id_field=decl.get("id_field", "id"),
+        id_style=decl.get("id_style", "ulid"),
+    )
+
+
+def _rule(decl: dict[str, Any]) -> Rule:
+    if "refers" in decl:
+        return Rule("refers", (decl["refers"],), decl["to"])
+    (kind, fields), = ((k, v) for k, v in decl.items())
+    if kind not in ("order", "less", "together"):
+        raise BindingError(f"unknown rule {decl!r}")
+    return Rule(kind, tuple(fields))
+
+
+def flatten_fields(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Field]:
+    """The properties of an object schema, through ``allOf`` and ``$ref``s."""
+    schema = specs.resolve(spec, schema)
+    fields: dict[str, Field] = {}
+    for part in schema.get("allOf", ()):
+        fields.update(flatten_fields(spec, part))
+    for name, prop in schema.get("properties", {}).items():
+        fields[name] = _field(spec, name, prop)
+    return fields
+
+
+def _field(spec: dict[str, Any], name: str, prop: dict[str, Any]) -> Field:
+    read_only = bool(prop.get("readOnly"))
+    nullable = bool(prop.get("nullable"))
+    default = prop.get("default", NO_DEFAULT)
+    node = specs.resolve(spec, prop)
+    while "type" not in node and len(node.get("allOf", ())) == 1:
+        read_only = read_only or bool(node.get("readOnly"))
+        nullable = nullable or bool(node.get("nullable"))
+        node = specs.resolve(spec, node["allOf"][0])
+    read_only = read_only or bool(node.get("readOnly"))
+    nullable = nullable or bool(node.get("nullable"))
+    if default is NO_DEFAULT:
+        default = node.get("default", NO_DEFAULT)
+    return Field(name, node.get("type"), node.get("format"), nullable, read_only, default)
+
+
+def _binding(
+    spec: dict[str, Any],
+    method: str,
+    path: str,
+    op: dict[str, Any],
+    decl: dict[str, Any],
+    collections: dict[str, Collection],
+    reserved: set[Any],
+    where: str,
+) -> Binding:
+    kind = decl.get("kind")
+    if kind not in KINDS:
+        raise BindingError(f"{where}: kind {kind!r} is not one of {sorted(KINDS)}")
+    collection = None
+    if "collection" in decl:
+        try:
+            collection = collections[decl["collection"]]
+        except KeyError:
+            raise BindingError(f"{where}: unknown collection {decl['collection']!r}") from None
+    elif kind != "computed":
+        raise BindingError(f"{where}: kind {kind} needs a collection")
+    if kind in ("action", "computed") and not (decl.get("action") or decl.get("handler")):
+        raise BindingError(f"{where}: kind {kind} needs an action or a handler")
+    path_params = re.findall(r"{([^}]+)}", path)
+    scope_params = tuple(decl.get("scope", ()))
+    id_param = decl.get("id")
+    if id_param is None and kind in ("get", "replace", "patch", "delete", "action"):
+        candidates = [p for p in path_params if p not in scope_params]
+        id_param = candidates[-1] if candidates else None
+    if kind == "action" and collection and decl.get("action"):
+        if not collection.lifecycle or not collection.lifecycle.for_action(decl["action"]):
+            raise BindingError(f"{where}: no lifecycle transition for action {decl['action']!r}")
+    success = min(int(s) for s in op["responses"] if s.isdigit() and s.startswith("2"))
+    filters = _filters(spec, op, collection, reserved, where) if kind == "list" else ()
+    known = {"kind", "collection", "id", "scope", "action", "key", "handler"}
+    return Binding(
+        operation_id=op["operationId"],
+        method=method,
+        path=path,
+        kind=kind,
+        collection=collection,
+        success=success,
+        id_param=id_param,
+        scope_params=scope_params,
+        action=decl.get("action"),
+        key=tuple(decl.get("key", ())),
+        handler=decl.get("handler"),
+        filters=filters,
+        options={k: v for k, v in decl.items() if k not in known},
+    )
+
+
+def _filters(
+    spec: dict[str, Any],
+    op: dict[str, Any],
+    collection: Collection | None,
+    reserved: set[Any],
+    where: str,
+) -> tuple[Filter, ...]:
+    """Every query parameter of a list operation is a filter on a field: by declaration
+    (``x-understudy-filter``), by name (equality), or ``<field>_from``/``_to`` (a range)."""
+    if collection is None:
+        return ()
+    found = []
+    for param in op.get("parameters", ()):
+        param = specs.resolve(spec, param)
+        name = param["name"]
+        if param["in"] != "query" or name in reserved:
+            continue
+        decl = param.get("x-understudy-filter")
+        if decl:
+            op_name = "present" if decl.get("present") else decl.get("op", "eq")
+            found.append(Filter(name, decl["field"], op_name))
+        elif name in collection.fields:
+            found.append(Filter(name, name, "eq"))
+        elif name.endswith(("_from", "_to")) and name.rsplit("_", 1)[0] in collection.fields:
+            base, suffix = name.rsplit("_", 1)
+            found.append(Filter(name, base, "gte" if suffix == "from" else "lte"))
+        else:
+            raise BindingError(f"{where}: query parameter {name!r} filters no field")
+    return tuple(found)
