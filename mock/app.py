@@ -138,7 +138,9 @@ class Mock:
         return body, content_type, headers
 
     def _on_error(self, request: Any, exc: Exception) -> connexion.lifecycle.ConnexionResponse:
-        if isinstance(exc, ProblemException):
+        if isinstance(exc, errors.ApiError):  # raised by the mock's security functions
+            status, detail, headers = exc.status, exc.detail, dict(exc.headers)
+        elif isinstance(exc, ProblemException):
             status, detail, headers = exc.status, str(exc.detail or exc.title or ""), dict(exc.headers or {})
         elif isinstance(exc, HTTPException):  # routing: no such path, or no such method
             status, headers = exc.status_code, dict(exc.headers or {})

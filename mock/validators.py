@@ -1,7 +1,7 @@
 """connexion's JSON body validator, compiled once per schema and checking every format.
 
 connexion builds a fresh jsonschema validator for every request and checks only Draft 4's
-formats; this one caches the compiled validator per operation schema and uses a format
+formats, and refuses an absent body even where the spec makes it optional; this one caches the compiled validator per operation schema and uses a format
 checker that knows ``date``, ``uuid`` and the rest.
 """
 
@@ -20,6 +20,11 @@ _compiled: dict[int, tuple[dict[str, Any], Any]] = {}
 
 
 class CachedJSONBodyValidator(JSONRequestBodyValidator):
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if body is None and not self._required:  # an optional body may be absent (OpenAPI)
+            return None
+        return super()._validate(body)
+
     @property
     def _validator(self) -> Any:
         # keyed by identity: connexion hands each operation the same schema dict every time;

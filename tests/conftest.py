@@ -1,0 +1,73 @@
+"""Shared fixtures: one real uvicorn server on an ephemeral loopback port for the end-to-end
+tests, with response validation on (the mock never lies)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from understudy.mock import auth
+from understudy.mock.app import Mock, create_app
+from understudy.mock.config import Config
+
+TENANT_A = "ten_01HXAAAAAAAAAAAAAAAAAAAAAA"
+TENANT_B = "ten_01HXBBBBBBBBBBBBBBBBBBBBBB"
+ALICE = "per_01HXA11CE0000000000000000A"
+BOB = "per_01HXB0B000000000000000000B"
+
+
+@dataclass
+class LiveMock:
+    root: str
+    mock: Mock
+
+    @property
+    def url(self) -> str:
+        """Base URL of the EDM surface."""
+        return self.root + "/edm"
+
+    def token(self, sub: str = ALICE, tenant: str = TENANT_A, app: str | None = None) -> str:
+        claims = {"tenant_id": tenant, "sub": sub, "app_id": app}
+        return auth.mint(self.mock.config.secret, claims)
+
+    def headers(self, **kwargs: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(**kwargs)}"}
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """A client on the EDM surface authenticated as ``kwargs`` (default: Alice of tenant A)."""
+        return httpx.Client(base_url=self.url, headers=self.headers(**kwargs), timeout=30)
+
+    def admin(self, path: str, method: str = "GET", **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, f"{self.root}/__understudy{path}", timeout=60, **kwargs)
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # running in a thread
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_mock() -> Iterator[LiveMock]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    mock = create_app(Config(port=port, validate_responses=True))
+    server = _Server(uvicorn.Config(mock.app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the mock did not start")
+        time.sleep(0.05)
+    yield LiveMock(f"http://127.0.0.1:{port}", mock)
+    server.should_exit = True
+    thread.join(timeout=10)
