@@ -22,14 +22,14 @@ from connexion.resolver import Resolution, Resolver
 from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
-
-from understudy import binding, specs
 from understudy.mock import auth, errors
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine, Reply
 from understudy.mock.guard import Guard, Journal
 from understudy.mock.store import MemoryStore
 from understudy.mock.validators import VALIDATOR_MAP
+
+from understudy import binding, specs
 
 JSON = "application/json"
 
@@ -62,7 +62,9 @@ class Mock:
         chosen = self.config.surfaces or tuple(available)
         unknown = [s for s in chosen if s not in available]
         if unknown:
-            raise specs.SpecError(f"unknown surface(s) {', '.join(unknown)}; known: {', '.join(available)}")
+            raise specs.SpecError(
+                f"unknown surface(s) {', '.join(unknown)}; known: {', '.join(available)}"
+            )
         if self.config.root_surface and self.config.root_surface not in chosen:
             raise specs.SpecError(f"--root-surface {self.config.root_surface} is not served")
         for name in chosen:
@@ -85,7 +87,7 @@ class Mock:
             max_age=600,
         )
         self.app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
-        from understudy.mock import admin  # noqa: PLC0415 - admin needs the finished Mock
+        from understudy.mock import admin
 
         admin.register(self)
 
@@ -98,7 +100,10 @@ class Mock:
         if self.config.root_surface == mount.surface:  # /edm → "", /clockify/api → /api
             prefix = mount.prefix.removeprefix("/" + mount.surface)
         routes = [
-            (_template_regex(prefix + path), frozenset(m.upper() for m in item if m in specs.HTTP_METHODS))
+            (
+                _template_regex(prefix + path),
+                frozenset(m.upper() for m in item if m in specs.HTTP_METHODS),
+            )
             for path, item in spec["paths"].items()
         ]
         mounted = Mounted(mount, prefix, spec, surface, engine, routes)
@@ -123,12 +128,19 @@ class Mock:
         mounted = self.mount_for(path)
         if mounted is None:
             return frozenset()
-        return frozenset().union(*(methods for regex, methods in mounted.routes if regex.fullmatch(path)))
+        return frozenset().union(
+            *(methods for regex, methods in mounted.routes if regex.fullmatch(path))
+        )
 
     # ---------------------------------------------------------------- errors
-    def error_response(self, path: str, status: int, detail: str,
-                       errors_: list[dict[str, str]] | None = None,
-                       headers: dict[str, str] | None = None) -> tuple[bytes, str, dict[str, str]]:
+    def error_response(
+        self,
+        path: str,
+        status: int,
+        detail: str,
+        errors_: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[bytes, str, dict[str, str]]:
         mounted = self.mount_for(path)
         style = mounted.surface.errors if mounted else "problem"
         body, content_type = errors.render(style, status, detail, path, errors_)
@@ -141,22 +153,33 @@ class Mock:
         if isinstance(exc, errors.ApiError):  # raised by the mock's security functions
             status, detail, headers = exc.status, exc.detail, dict(exc.headers)
         elif isinstance(exc, ProblemException):
-            status, detail, headers = exc.status, str(exc.detail or exc.title or ""), dict(exc.headers or {})
+            status, detail, headers = (
+                exc.status,
+                str(exc.detail or exc.title or ""),
+                dict(exc.headers or {}),
+            )
         elif isinstance(exc, HTTPException):  # routing: no such path, or no such method
             status, headers = exc.status_code, dict(exc.headers or {})
-            detail = {404: f"No operation at {request.url.path}",
-                      405: f"{request.method} is not allowed on {request.url.path}"}.get(status, str(exc.detail))
+            detail = {
+                404: f"No operation at {request.url.path}",
+                405: f"{request.method} is not allowed on {request.url.path}",
+            }.get(status, str(exc.detail))
         else:  # a bug in the mock: still a shaped answer, and the journal shows it
             status, detail, headers = 500, f"The mock failed: {type(exc).__name__}: {exc}", {}
-        body, content_type, headers = self.error_response(request.url.path, status, detail, None, headers)
+        body, content_type, headers = self.error_response(
+            request.url.path, status, detail, None, headers
+        )
         headers.pop("Content-Type", None)
         return connexion.lifecycle.ConnexionResponse(
-            status_code=status, body=body, mimetype=content_type, headers=headers,
+            status_code=status,
+            body=body,
+            mimetype=content_type,
+            headers=headers,
         )
 
     # ---------------------------------------------------------------- state
     def reset(self, *, demo: bool | None = None) -> None:
-        from understudy.mock import demo as demo_data  # noqa: PLC0415
+        from understudy.mock import demo as demo_data
 
         for store in self.stores.values():
             store.load({}, replace=True)
@@ -164,7 +187,7 @@ class Mock:
             demo_data.load(self)
 
     def credentials(self) -> dict[str, Any]:
-        from understudy.mock import demo as demo_data  # noqa: PLC0415
+        from understudy.mock import demo as demo_data
 
         return demo_data.credentials(self)
 
@@ -180,15 +203,19 @@ class _EngineResolver(Resolver):
         raw = operation._operation  # the Operation is half-built here: read the raw dict
         bound = self.mounted.surface.bindings[raw["operationId"]]
         names = _parameter_names(self.mounted.spec, raw, operation.path)
-        return Resolution(_view(self.mounted, bound, names), f"{self.mounted.mount.name}.{bound.operation_id}")
+        return Resolution(
+            _view(self.mounted, bound, names), f"{self.mounted.mount.name}.{bound.operation_id}"
+        )
 
 
 def _parameter_names(spec: dict[str, Any], raw: dict[str, Any], path: str) -> dict[str, str]:
     """connexion passes parameters under sanitised names (`page-size` → `pagesize`)."""
-    from connexion.decorators.parameter import sanitized  # noqa: PLC0415
+    from connexion.decorators.parameter import sanitized
 
     declared = [specs.resolve(spec, p)["name"] for p in raw.get("parameters", ())]
-    declared += [specs.resolve(spec, p)["name"] for p in spec["paths"].get(path, {}).get("parameters", ())]
+    declared += [
+        specs.resolve(spec, p)["name"] for p in spec["paths"].get(path, {}).get("parameters", ())
+    ]
     declared += re.findall(r"{([^}]+)}", path)
     return {sanitized(name): name for name in declared}
 
@@ -222,7 +249,9 @@ def _reply(reply: Reply) -> flask.Response:
 
 def _error_reply(mounted: Mounted, exc: errors.ApiError) -> flask.Response:
     path = flask.request.path
-    body, content_type = errors.render(mounted.surface.errors, exc.status, exc.detail, path, exc.errors)
+    body, content_type = errors.render(
+        mounted.surface.errors, exc.status, exc.detail, path, exc.errors
+    )
     return flask.Response(body, status=exc.status, headers=exc.headers, content_type=content_type)
 
 
@@ -232,14 +261,25 @@ def _security_map(config: Config, surface: binding.Surface) -> dict[str, type]:
 
         def verify(token: str) -> dict[str, Any]:
             claims = auth.decode(token, config.secret, verify_signature=config.verify_signatures)
-            return {"caller": auth.caller_from_claims(claims, surface.auth), "sub": claims.get("sub")}
+            return {
+                "caller": auth.caller_from_claims(claims, surface.auth),
+                "sub": claims.get("sub"),
+            }
 
-        return {"bearer": type("Bearer", (BearerSecurityHandler,), {"_resolve_func": lambda self, s: verify})}
+        return {
+            "bearer": type(
+                "Bearer", (BearerSecurityHandler,), {"_resolve_func": lambda self, s: verify}
+            )
+        }
     if surface.auth.get("type") == "api_key":
-        from understudy.mock import surfaces  # noqa: PLC0415
+        from understudy.mock import surfaces
 
         verify_key = surfaces.api_key_verifier(surface)
-        return {"apiKey": type("ApiKey", (ApiKeySecurityHandler,), {"_resolve_func": lambda self, s: verify_key})}
+        return {
+            "apiKey": type(
+                "ApiKey", (ApiKeySecurityHandler,), {"_resolve_func": lambda self, s: verify_key}
+            )
+        }
     return {}
 
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
-
 from understudy.mock.engine import Caller
 from understudy.mock.errors import Unauthorized
 
@@ -49,5 +48,6 @@ def caller_from_claims(claims: Mapping[str, Any], auth: Mapping[str, Any]) -> Ca
     if not isinstance(tenant, str) or not isinstance(actor, str):
         raise Unauthorized("The token's tenant and subject claims must be strings")
     app = claims.get(auth["app"]) if auth.get("app") else None
-    return Caller(tenant=tenant, actor=actor, app=app if isinstance(app, str) else None,
-                  claims=dict(claims))
+    return Caller(
+        tenant=tenant, actor=actor, app=app if isinstance(app, str) else None, claims=dict(claims)
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from understudy import fixtures
 from understudy.mock import auth
+
+import understudy.fixtures as fixtures
 
 if TYPE_CHECKING:
     from understudy.mock.app import Mock
@@ -30,20 +31,26 @@ def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
     for surface in mock.stores:
         mounts = [m for m in mock.mounted if m.mount.surface == surface]
         entry: dict[str, Any] = {
-            "base_urls": {m.mount.name: base + m.prefix for m in sorted(mounts, key=lambda m: m.prefix)},
+            "base_urls": {
+                m.mount.name: base + m.prefix for m in sorted(mounts, key=lambda m: m.prefix)
+            },
             "docs": [base + m.prefix + "/ui/" for m in sorted(mounts, key=lambda m: m.prefix)],
         }
         tenant = _tenant(mock, surface)
         identity = dict(tenant.credentials) if tenant else {}
         auth_decl = mounts[0].surface.auth if mounts else {}
         if auth_decl.get("type") == "jwt" and identity:
-            claims = {auth_decl.get("tenant", "tenant_id"): identity.get("tenant_id"),
-                      auth_decl.get("caller", "sub"): identity.get("sub")}
+            claims = {
+                auth_decl.get("tenant", "tenant_id"): identity.get("tenant_id"),
+                auth_decl.get("caller", "sub"): identity.get("sub"),
+            }
             token = auth.mint(mock.config.secret, claims)
             identity["token"] = token
             identity["headers"] = {"Authorization": f"Bearer {token}"}
             if identity.get("app_id") and auth_decl.get("app"):
-                app_token = auth.mint(mock.config.secret, {**claims, auth_decl["app"]: identity["app_id"]})
+                app_token = auth.mint(
+                    mock.config.secret, {**claims, auth_decl["app"]: identity["app_id"]}
+                )
                 identity["app_token"] = app_token
         entry.update(identity)
         out[surface] = entry

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ulid import ULID
-
 from understudy.mock import errors
-from understudy.binding import NO_DEFAULT, Binding, Collection, Surface
 from understudy.mock.store import Record, Store
+
+from understudy.binding import NO_DEFAULT, Binding, Collection, Surface
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,9 @@ class Engine:
         scope.update({p: call.params[p] for p in call.binding.scope_params})
         return scope
 
-    def visible(self, record: Record, call: Call, scope: Mapping[str, Any], *,
-                include_deleted: bool = False) -> bool:
+    def visible(
+        self, record: Record, call: Call, scope: Mapping[str, Any], *, include_deleted: bool = False
+    ) -> bool:
         if any(record.get(k) != v for k, v in scope.items()):
             return False
         app_field = self.surface.app_scope
@@ -163,7 +164,8 @@ class Engine:
         include_deleted = bool(params.get(listing.get("include_deleted", ""), False))
         scope = self.scope(call)
         records = [
-            r for r in self.store.scan(collection.name, scope)
+            r
+            for r in self.store.scan(collection.name, scope)
             if self.visible(r, call, scope, include_deleted=include_deleted)
         ]
         for flt in call.binding.filters:
@@ -173,24 +175,34 @@ class Engine:
         if term:
             needle = term.casefold()
             records = [
-                r for r in records
+                r
+                for r in records
                 if any(needle in str(r.get(f) or "").casefold() for f in collection.search)
             ]
         sort = params.get(listing.get("sort", "")) or listing.get("default_sort", "-created_at")
         records = _sorted(records, sort, collection)
         page = int(params.get(listing.get("page", "page")) or 1)
-        size = int(params.get(listing.get("page_size", "page_size")) or listing.get("default_page_size", 50))
+        size = int(
+            params.get(listing.get("page_size", "page_size"))
+            or listing.get("default_page_size", 50)
+        )
         chunk = records[(page - 1) * size : page * size]
         envelope = listing.get("envelope")
         if not envelope:
             return Reply(call.binding.success, chunk)
         total = len(records)
-        return Reply(call.binding.success, {
-            envelope["data"]: chunk,
-            envelope["pagination"]: {
-                "page": page, "page_size": size, "total": total, "has_more": page * size < total,
+        return Reply(
+            call.binding.success,
+            {
+                envelope["data"]: chunk,
+                envelope["pagination"]: {
+                    "page": page,
+                    "page_size": size,
+                    "total": total,
+                    "has_more": page * size < total,
+                },
             },
-        })
+        )
 
     # ---------------------------------------------------------------- writing
     def create(self, call: Call, body: Mapping[str, Any] | None = None) -> Reply:
@@ -230,8 +242,14 @@ class Engine:
             current = self.load(call)
             return Reply(200, self._update(call, collection, current, call.body or {}))
 
-    def _update(self, call: Call, collection: Collection, current: Record,
-                body: Mapping[str, Any], transition_stamps: Mapping[str, Any] | None = None) -> Record:
+    def _update(
+        self,
+        call: Call,
+        collection: Collection,
+        current: Record,
+        body: Mapping[str, Any],
+        transition_stamps: Mapping[str, Any] | None = None,
+    ) -> Record:
         now = self.clock.now()
         changes = self.writable(collection, body)
         lifecycle = collection.lifecycle
@@ -298,8 +316,11 @@ class Engine:
         with self.store.transaction():
             scope = self.scope(call)
             match = next(
-                (r for r in self.store.scan(collection.name, {**scope, **key})
-                 if self.visible(r, call, scope)),
+                (
+                    r
+                    for r in self.store.scan(collection.name, {**scope, **key})
+                    if self.visible(r, call, scope)
+                ),
                 None,
             )
             if match is None:
@@ -343,9 +364,13 @@ class Engine:
         for rule in collection.rules:
             values = [record.get(f) for f in rule.fields]
             if rule.kind == "together" and len({v is None for v in values}) > 1:
-                raise errors.Unprocessable(f"{' and '.join(rule.fields)} are set together or not at all")
+                raise errors.Unprocessable(
+                    f"{' and '.join(rule.fields)} are set together or not at all"
+                )
             if rule.kind in ("order", "less") and None not in values:
-                low, high = (_comparable(collection, f, v) for f, v in zip(rule.fields, values, strict=True))
+                low, high = (
+                    _comparable(collection, f, v) for f, v in zip(rule.fields, values, strict=True)
+                )
                 first, second = rule.fields
                 if rule.kind == "order" and low > high:
                     raise errors.Unprocessable(f"{second} must not be before {first}")
@@ -355,7 +380,9 @@ class Engine:
                 target = self.surface.collections[rule.target or ""]
                 other = self.store.get(target.name, values[0])
                 if other is None or not self.visible(other, call, self.scope(call)):
-                    raise errors.Unprocessable(f"{rule.fields[0]} names no {target.schema}: {values[0]}")
+                    raise errors.Unprocessable(
+                        f"{rule.fields[0]} names no {target.schema}: {values[0]}"
+                    )
 
     def _collection(self, call: Call) -> Collection:
         collection = call.binding.collection
@@ -370,8 +397,9 @@ def _comparable(collection: Collection, name: str, value: Any) -> Any:
     return value
 
 
-def _apply_filter(records: Iterable[Record], op: str, name: str, wanted: Any,
-                  collection: Collection) -> list[Record]:
+def _apply_filter(
+    records: Iterable[Record], op: str, name: str, wanted: Any, collection: Collection
+) -> list[Record]:
     if op == "present":
         return [r for r in records if (r.get(name) is not None) == bool(wanted)]
     wanted = _comparable(collection, name, wanted)
@@ -394,5 +422,7 @@ def _sorted(records: list[Record], sort: str, collection: Collection) -> list[Re
     present = [r for r in records if r.get(name) is not None]
     missing = [r for r in records if r.get(name) is None]
     id_field = collection.id_field
-    present.sort(key=lambda r: (_comparable(collection, name, r[name]), r[id_field]), reverse=descending)
+    present.sort(
+        key=lambda r: (_comparable(collection, name, r[name]), r[id_field]), reverse=descending
+    )
     return present + missing

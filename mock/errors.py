@@ -94,8 +94,13 @@ def title(status: int) -> str:
     return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
-def render(style: str, status: int, detail: str, instance: str = "",
-           errors: list[dict[str, str]] | None = None) -> tuple[bytes, str]:
+def render(
+    style: str,
+    status: int,
+    detail: str,
+    instance: str = "",
+    errors: list[dict[str, str]] | None = None,
+) -> tuple[bytes, str]:
     """The body and content type of an error in a surface's own shape."""
     if style == "clockify":
         code = 1000 if status == 401 else status

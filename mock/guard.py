@@ -73,14 +73,16 @@ class Guard:
         try:
             await self._handle(scope, receive, send_and_record)
         finally:
-            self.mock.journal.add({
-                "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                "method": scope["method"],
-                "path": scope["path"],
-                "query": scope.get("query_string", b"").decode("latin-1"),
-                "status": status[0],
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-            })
+            self.mock.journal.add(
+                {
+                    "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "query": scope.get("query_string", b"").decode("latin-1"),
+                    "status": status[0],
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+            )
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -99,8 +101,9 @@ class Guard:
             receive = _replay(body, receive)
         await self.app(scope, receive, send)
 
-    async def _read_body(self, scope: Scope, receive: Receive, send: Send,
-                         headers: dict[str, str]) -> bytes | None:
+    async def _read_body(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
+    ) -> bytes | None:
         """The whole body, or None once an error has been sent."""
         limit = self.mock.config.max_body
         declared = headers.get("content-length", "")
@@ -124,13 +127,18 @@ class Guard:
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                await self._error(scope, send, 400, f"The request body is not valid UTF-8 JSON: {exc}")
+                await self._error(
+                    scope, send, 400, f"The request body is not valid UTF-8 JSON: {exc}"
+                )
                 return None
         return body
 
     async def _error(self, scope: Scope, send: Send, status: int, detail: str) -> None:
         body, content_type, headers = self.mock.error_response(scope["path"], status, detail)
-        raw_headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+        raw_headers = [
+            (b"content-type", content_type.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
         raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
         if status == 429:
             raw_headers.append((b"retry-after", b"1"))

@@ -1,8 +1,9 @@
 """connexion's JSON body validator, compiled once per schema and checking every format.
 
-connexion builds a fresh jsonschema validator for every request and checks only Draft 4's
-formats, and refuses an absent body even where the spec makes it optional; this one caches the compiled validator per operation schema and uses a format
-checker that knows ``date``, ``uuid`` and the rest.
+connexion builds a fresh jsonschema validator for every request, checks only Draft 4's
+formats, and refuses an absent body even where the spec makes it optional. This one caches
+the compiled validator per operation schema, uses a format checker that knows ``date``,
+``uuid`` and the rest, and lets an optional body be absent.
 """
 
 from __future__ import annotations

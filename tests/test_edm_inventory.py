@@ -11,8 +11,13 @@ OPS = "/api/v1/operations"
 
 
 def _crud(base: str, actions: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    pairs = [("GET", base), ("POST", base), ("GET", base + "/{id}"), ("PATCH", base + "/{id}"),
-             ("DELETE", base + "/{id}")]
+    pairs = [
+        ("GET", base),
+        ("POST", base),
+        ("GET", base + "/{id}"),
+        ("PATCH", base + "/{id}"),
+        ("DELETE", base + "/{id}"),
+    ]
     return pairs + [("POST", f"{base}/{{id}}/{action}") for action in actions]
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from understudy.mock import auth
 
 from understudy import specs
-from understudy.mock import auth
 
 from .conftest import ALICE, BOB, LiveMock
 
@@ -89,8 +89,11 @@ def test_full_lifecycle(alice: httpx.Client, collection: str) -> None:
     assert alice.patch(f"{path}/{record_id}", json=update).status_code == 404
     assert alice.delete(f"{path}/{record_id}").status_code == 404
     assert record_id not in [r["id"] for r in alice.get(path).json()["data"]]
-    deleted = [r for r in alice.get(path, params={"include_deleted": True}).json()["data"]
-               if r["id"] == record_id]
+    deleted = [
+        r
+        for r in alice.get(path, params={"include_deleted": True}).json()["data"]
+        if r["id"] == record_id
+    ]
     assert deleted and deleted[0]["is_deleted"] is True
     assert deleted[0]["deleted_by"] == ALICE and deleted[0]["deleted_at"]
 
@@ -103,8 +106,10 @@ def test_capacity_set_is_an_upsert_by_key(alice: httpx.Client) -> None:
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["allocated_pct"] == 80
-    other_period = alice.put(f"{WORK}/capacity", json={**body, "period_start": "2026-02-02T00:00:00Z",
-                                                       "period_end": "2026-02-27T00:00:00Z"})
+    other_period = alice.put(
+        f"{WORK}/capacity",
+        json={**body, "period_start": "2026-02-02T00:00:00Z", "period_end": "2026-02-27T00:00:00Z"},
+    )
     assert other_period.status_code == 201
     assert alice.get(f"{WORK}/capacity/{first.json()['id']}").json()["allocated_pct"] == 80
     listed = alice.get(f"{WORK}/capacity", params={"period_from": "2026-02-01T00:00:00Z"}).json()
@@ -119,7 +124,9 @@ def test_access_request_approve_then_provision(alice: httpx.Client, bob: httpx.C
     assert alice.post(f"{path}/{request['id']}/approve").status_code == 403  # own request
     refused = bob.post(f"{path}/{request['id']}/provision")
     assert refused.status_code == 409 and "pending" in refused.json()["detail"]
-    approved = bob.post(f"{path}/{request['id']}/approve", json={"entitlement_type": "admin"}).json()
+    approved = bob.post(
+        f"{path}/{request['id']}/approve", json={"entitlement_type": "admin"}
+    ).json()
     assert approved["status"] == "approved" and approved["approver_id"] == BOB
     assert approved["approved_at"] and approved["entitlement_type"] == "admin"
     assert bob.post(f"{path}/{request['id']}/approve").status_code == 409
@@ -127,7 +134,11 @@ def test_access_request_approve_then_provision(alice: httpx.Client, bob: httpx.C
     assert via_patch.status_code == 409 and "provision action" in via_patch.json()["detail"]
     provisioned = bob.post(f"{path}/{request['id']}/provision").json()
     assert provisioned["status"] == "provisioned"
-    assert provisioned["granted_by_id"] == BOB and provisioned["provisioned_at"] and provisioned["granted_at"]
+    assert (
+        provisioned["granted_by_id"] == BOB
+        and provisioned["provisioned_at"]
+        and provisioned["granted_at"]
+    )
     completed = bob.patch(f"{path}/{request['id']}", json={"status": "completed"}).json()
     assert completed["status"] == "completed"
     assert bob.patch(f"{path}/{request['id']}", json={"status": "pending"}).status_code == 409
@@ -137,14 +148,19 @@ def test_hr_request_fulfill(alice: httpx.Client, bob: httpx.Client) -> None:
     path = CRUD["hr_requests"]
     request = create(alice, "hr_requests")
     assert bob.patch(f"{path}/{request['id']}", json={"status": "in_progress"}).status_code == 200
-    deliverable = {"deliverable_type": "digital", "deliverable_url": "https://files.example.com/l.pdf"}
+    deliverable = {
+        "deliverable_type": "digital",
+        "deliverable_url": "https://files.example.com/l.pdf",
+    }
     done = bob.post(f"{path}/{request['id']}/fulfill", json=deliverable).json()
     assert done["status"] == "completed" and done["fulfilled_by"] == BOB and done["fulfilled_at"]
     assert done["deliverable_url"] == deliverable["deliverable_url"]
     assert bob.post(f"{path}/{request['id']}/fulfill").status_code == 409
 
 
-def test_equipment_provision_orders_approved_equipment(alice: httpx.Client, bob: httpx.Client) -> None:
+def test_equipment_provision_orders_approved_equipment(
+    alice: httpx.Client, bob: httpx.Client
+) -> None:
     path = CRUD["equipment"]
     item = create(alice, "equipment")
     assert bob.post(f"{path}/{item['id']}/provision").status_code == 409
@@ -163,7 +179,10 @@ def test_travel_book_needs_approval(alice: httpx.Client, bob: httpx.Client) -> N
     bob.patch(f"{path}/{trip['id']}", json={"status": "approved"})
     booked = bob.post(f"{path}/{trip['id']}/book", json={"estimated_cost": 900}).json()
     assert booked["status"] == "booked" and booked["booked_at"] and booked["estimated_cost"] == 900
-    assert bob.patch(f"{path}/{trip['id']}", json={"status": "cancelled"}).json()["status"] == "cancelled"
+    assert (
+        bob.patch(f"{path}/{trip['id']}", json={"status": "cancelled"}).json()["status"]
+        == "cancelled"
+    )
     assert bob.post(f"{path}/{trip['id']}/book").status_code == 409
 
 
@@ -181,18 +200,27 @@ def test_create_refuses_a_non_initial_status(alice: httpx.Client) -> None:
 
 
 # ---------------------------------------------------------------------------- stamps
-def test_server_stamps_come_from_the_token(live_mock: LiveMock, alice: httpx.Client,
-                                           bob: httpx.Client, tenant: str) -> None:
-    spoofed = {"id": "tme_01HXK3Z5Q8V2N7M4B6C9D1E3F6", "tenant_id": "ten_other", "created_by": BOB,
-               "created_at": "2020-01-01T00:00:00Z", "app_id": "app_x", "hours": 1}
+def test_server_stamps_come_from_the_token(
+    live_mock: LiveMock, alice: httpx.Client, bob: httpx.Client, tenant: str
+) -> None:
+    spoofed = {
+        "id": "tme_01HXK3Z5Q8V2N7M4B6C9D1E3F6",
+        "tenant_id": "ten_other",
+        "created_by": BOB,
+        "created_at": "2020-01-01T00:00:00Z",
+        "app_id": "app_x",
+        "hours": 1,
+    }
     entry = alice.post(CRUD["time_entries"], json=spoofed).json()
     assert entry["id"] != spoofed["id"] and entry["tenant_id"] == tenant
     assert entry["created_by"] == entry["updated_by"] == ALICE == entry["person_id"]
     assert entry["created_at"] != spoofed["created_at"] and "app_id" not in entry
     assert entry["source"] == "edm" and entry["source_type"] == "api" and entry["billable"] is False
     assert entry["schema_version"] == 1 and entry["is_deleted"] is False
-    patched = bob.patch(f"{CRUD['time_entries']}/{entry['id']}", json={"created_at": "2020-01-01T00:00:00Z",
-                                                                     "notes": "by bob"}).json()
+    patched = bob.patch(
+        f"{CRUD['time_entries']}/{entry['id']}",
+        json={"created_at": "2020-01-01T00:00:00Z", "notes": "by bob"},
+    ).json()
     assert patched["updated_by"] == BOB and patched["created_by"] == ALICE
     assert patched["created_at"] == entry["created_at"]
 
@@ -213,16 +241,23 @@ def test_tenants_never_see_each_other(live_mock: LiveMock, alice: httpx.Client) 
             assert intruder.delete(f"{path}/{record_id}").status_code == 404
             listed = intruder.get(path, params={"include_deleted": True}).json()
             assert listed["pagination"]["total"] == 0
-        assert intruder.post(f"{CRUD['access_requests']}/{mine['access_requests']}/approve").status_code == 404
+        assert (
+            intruder.post(
+                f"{CRUD['access_requests']}/{mine['access_requests']}/approve"
+            ).status_code
+            == 404
+        )
     for collection, record_id in mine.items():
         assert alice.get(f"{CRUD[collection]}/{record_id}").status_code == 200
 
 
 def test_app_tokens_stamp_and_filter_reads(live_mock: LiveMock, tenant: str) -> None:
     path = CRUD["time_entries"]
-    with live_mock.client(tenant=tenant, app="app_crm") as crm, \
-            live_mock.client(tenant=tenant, app="app_hr") as hr, \
-            live_mock.client(tenant=tenant) as human:
+    with (
+        live_mock.client(tenant=tenant, app="app_crm") as crm,
+        live_mock.client(tenant=tenant, app="app_hr") as hr,
+        live_mock.client(tenant=tenant) as human,
+    ):
         by_crm = crm.post(path, json={"hours": 1}).json()
         by_human = human.post(path, json={"hours": 2}).json()
         assert by_crm["app_id"] == "app_crm" and "app_id" not in by_human
@@ -237,11 +272,19 @@ def test_filters_search_sort_and_pages(alice: httpx.Client) -> None:
     path = CRUD["time_entries"]
     project = "prj_01HXK3Z5Q8V2N7M4B6C9D1E3FA"
     made = [
-        alice.post(path, json={"hours": h, "billable": h > 2, "notes": f"Task {h} review",
-                               "project_id": project if h in (1, 3, 4.75) else None,
-                               "date": f"2026-01-{int(h * 4):02d}T00:00:00Z"}).json()
+        alice.post(
+            path,
+            json={
+                "hours": h,
+                "billable": h > 2,
+                "notes": f"Task {h} review",
+                "project_id": project if h in (1, 3, 4.75) else None,
+                "date": f"2026-01-{int(h * 4):02d}T00:00:00Z",
+            },
+        ).json()
         for h in (0.25, 1, 2.5, 3, 4.75)
     ]
+
     def ids(**params: Any) -> list[str]:
         body = alice.get(path, params=params).json()
         return [r["id"] for r in body["data"]]
@@ -254,12 +297,17 @@ def test_filters_search_sort_and_pages(alice: httpx.Client) -> None:
     assert set(ids(project_id=project)) == {r["id"] for r in made if r["hours"] in (1, 3, 4.75)}
     assert set(ids(q="TASK 3 REV")) == {made[3]["id"]}
     assert set(ids(date_from="2026-01-04T00:00:00Z", date_to="2026-01-12T00:00:00Z")) == {
-        made[1]["id"], made[2]["id"], made[3]["id"]}
+        made[1]["id"],
+        made[2]["id"],
+        made[3]["id"],
+    }
     page1 = alice.get(path, params={"page_size": 2, "sort": "hours"}).json()
     page3 = alice.get(path, params={"page_size": 2, "sort": "hours", "page": 3}).json()
     assert page1["pagination"] == {"page": 1, "page_size": 2, "total": 5, "has_more": True}
     assert page3["pagination"] == {"page": 3, "page_size": 2, "total": 5, "has_more": False}
-    assert [r["id"] for r in page1["data"] + page3["data"]] == [by_hours[i]["id"] for i in (0, 1, 4)]
+    assert [r["id"] for r in page1["data"] + page3["data"]] == [
+        by_hours[i]["id"] for i in (0, 1, 4)
+    ]
     assert alice.get(path, params={"page": 9}).json()["data"] == []
 
 
@@ -268,8 +316,13 @@ def test_comment_threads_must_point_at_existing_comments(alice: httpx.Client) ->
     parent = create(alice, "comments")
     reply = alice.post(path, json={**example_body(path, "post"), "parent_comment_id": parent["id"]})
     assert reply.status_code == 201
-    assert alice.get(path, params={"parent_comment_id": parent["id"]}).json()["pagination"]["total"] == 1
-    orphan = alice.post(path, json={"body": "x", "parent_comment_id": "cmt_01HXK3Z5Q8V2N7M4B6C9D1E3ZZ"})
+    assert (
+        alice.get(path, params={"parent_comment_id": parent["id"]}).json()["pagination"]["total"]
+        == 1
+    )
+    orphan = alice.post(
+        path, json={"body": "x", "parent_comment_id": "cmt_01HXK3Z5Q8V2N7M4B6C9D1E3ZZ"}
+    )
     assert orphan.status_code == 422
 
 
@@ -291,9 +344,15 @@ def test_bad_input_is_400(alice: httpx.Client) -> None:
     _problem(alice.post(path, json={"hours": 0.3}), 400)  # not a multiple of 0.25
     _problem(alice.post(path, json={"hours": 24.25}), 400)
     _problem(alice.post(path, json=[1, 2]), 400)
-    _problem(alice.post(path, content=b"{bad json", headers={"content-type": "application/json"}), 400)
-    detail = _problem(alice.post(path, content=b'{"notes": "\xff\xfe"}',
-                                 headers={"content-type": "application/json"}), 400)["detail"]
+    _problem(
+        alice.post(path, content=b"{bad json", headers={"content-type": "application/json"}), 400
+    )
+    detail = _problem(
+        alice.post(
+            path, content=b'{"notes": "\xff\xfe"}', headers={"content-type": "application/json"}
+        ),
+        400,
+    )["detail"]
     assert "UTF-8" in detail
 
 
@@ -303,9 +362,15 @@ def test_bad_credentials_are_401(live_mock: LiveMock, scenario: str) -> None:
     headers = {
         "none": {},
         "garbage": {"Authorization": "Bearer not.a.jwt"},
-        "wrong-secret": {"Authorization": "Bearer " + auth.mint("another-secret-of-32-bytes-or-more!", claims)},
-        "expired": {"Authorization": "Bearer " + auth.mint(live_mock.mock.config.secret, claims, ttl=-10)},
-        "no-tenant": {"Authorization": "Bearer " + auth.mint(live_mock.mock.config.secret, {"sub": ALICE})},
+        "wrong-secret": {
+            "Authorization": "Bearer " + auth.mint("another-secret-of-32-bytes-or-more!", claims)
+        },
+        "expired": {
+            "Authorization": "Bearer " + auth.mint(live_mock.mock.config.secret, claims, ttl=-10)
+        },
+        "no-tenant": {
+            "Authorization": "Bearer " + auth.mint(live_mock.mock.config.secret, {"sub": ALICE})
+        },
     }[scenario]
     _problem(httpx.get(live_mock.url + CRUD["travel"], headers=headers), 401)
 
@@ -317,8 +382,14 @@ def test_every_other_error_class(live_mock: LiveMock, alice: httpx.Client) -> No
     not_allowed = _problem(alice.put(path, json={}), 405)
     assert not_allowed["status"] == 405
     assert alice.put(path, json={}).headers["allow"] == "GET, POST"
-    _problem(alice.post(path, content=b"x" * (live_mock.mock.config.max_body + 1),
-                        headers={"content-type": "application/json"}), 413)
+    _problem(
+        alice.post(
+            path,
+            content=b"x" * (live_mock.mock.config.max_body + 1),
+            headers={"content-type": "application/json"},
+        ),
+        413,
+    )
     _problem(alice.post(path, content=b"purpose=x", headers={"content-type": "text/plain"}), 415)
     backwards = {**example_body(path, "post"), "return_at": "2026-02-01T00:00:00Z"}
     assert "return_at" in _problem(alice.post(path, json=backwards), 422)["detail"]
@@ -332,9 +403,14 @@ def test_latency_injection(alice: httpx.Client) -> None:
 
 
 def test_cors_preflight_and_headers_on_errors(live_mock: LiveMock) -> None:
-    preflight = httpx.options(live_mock.url + CRUD["travel"], headers={
-        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    preflight = httpx.options(
+        live_mock.url + CRUD["travel"],
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] in ("*", "http://localhost:5173")
     assert "POST" in preflight.headers["access-control-allow-methods"]
@@ -346,13 +422,18 @@ def test_cors_preflight_and_headers_on_errors(live_mock: LiveMock) -> None:
 def test_concurrent_writes_lose_nothing(live_mock: LiveMock, tenant: str) -> None:
     def post(i: int) -> str:
         with live_mock.client(tenant=tenant) as client:
-            return client.post(CRUD["pending"], json={"type": "task", "source_id": f"src-{i}"}).json()["id"]
+            return client.post(
+                CRUD["pending"], json={"type": "task", "source_id": f"src-{i}"}
+            ).json()["id"]
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         ids = list(pool.map(post, range(40)))
     assert len(set(ids)) == 40
     with live_mock.client(tenant=tenant) as client:
-        assert client.get(CRUD["pending"], params={"page_size": 200}).json()["pagination"]["total"] == 40
+        assert (
+            client.get(CRUD["pending"], params={"page_size": 200}).json()["pagination"]["total"]
+            == 40
+        )
 
 
 def test_snapshot_round_trip_and_journal(live_mock: LiveMock, alice: httpx.Client) -> None:
@@ -364,6 +445,8 @@ def test_snapshot_round_trip_and_journal(live_mock: LiveMock, alice: httpx.Clien
     assert alice.get(f"{CRUD['equipment']}/{made['id']}").status_code == 200
     assert live_mock.admin("/snapshot", "PUT", json={"surfaces": []}).status_code == 400
     entries = live_mock.admin("/journal").json()["entries"]
-    assert any(e["path"].endswith(made["id"]) and e["method"] == "DELETE" and e["status"] == 204
-               for e in entries)
+    assert any(
+        e["path"].endswith(made["id"]) and e["method"] == "DELETE" and e["status"] == 204
+        for e in entries
+    )
     assert live_mock.admin("/health").json()["status"] == "ok"

@@ -21,7 +21,9 @@ def bundled(request: pytest.FixtureRequest) -> dict[str, Any]:
     return specs.bundle(request.param)
 
 
-@pytest.mark.parametrize("path", specs.spec_files(), ids=lambda p: str(p.relative_to(specs.SPEC_DIR)))
+@pytest.mark.parametrize(
+    "path", specs.spec_files(), ids=lambda p: str(p.relative_to(specs.SPEC_DIR))
+)
 def test_each_file_is_valid_openapi_303(path: Path) -> None:
     raw = yaml.safe_load(path.read_text())
     assert raw["openapi"] == "3.0.3"

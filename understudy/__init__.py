@@ -1,3 +1,3 @@
-"""Understudy: a stateful API mock and contract-test harness driven by hand-written OpenAPI specs."""
+"""Understudy: a stateful API mock and contract-test harness driven by OpenAPI specs."""
 
 __version__ = "0.1.0"

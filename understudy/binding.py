@@ -21,7 +21,9 @@ from typing import Any
 
 from understudy import specs
 
-KINDS = frozenset({"list", "get", "create", "replace", "patch", "delete", "action", "upsert", "computed"})
+KINDS = frozenset(
+    {"list", "get", "create", "replace", "patch", "delete", "action", "upsert", "computed"}
+)
 NO_DEFAULT = object()
 
 
@@ -137,7 +139,8 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
     if not surface:
         raise BindingError(f"{name}: no x-understudy.surface at the spec root")
     collections = {
-        cname: _collection(spec, cname, decl) for cname, decl in (root.get("collections") or {}).items()
+        cname: _collection(spec, cname, decl)
+        for cname, decl in (root.get("collections") or {}).items()
     }
     listing = surface.get("list", {})
     reserved = {listing.get(k) for k in ("page", "page_size", "search", "sort", "include_deleted")}
@@ -147,7 +150,9 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         where = f"{name}: {method} {path}"
         if not decl:
             raise BindingError(f"{where}: no x-understudy binding")
-        bindings[op["operationId"]] = _binding(spec, method, path, op, decl, collections, reserved, where)
+        bindings[op["operationId"]] = _binding(
+            spec, method, path, op, decl, collections, reserved, where
+        )
     stamps = surface.get("stamps", {})
     return Surface(
         name=name,
@@ -210,7 +215,7 @@ def _collection(spec: dict[str, Any], name: str, decl: dict[str, Any]) -> Collec
 def _rule(decl: dict[str, Any]) -> Rule:
     if "refers" in decl:
         return Rule("refers", (decl["refers"],), decl["to"])
-    (kind, fields), = ((k, v) for k, v in decl.items())
+    ((kind, fields),) = ((k, v) for k, v in decl.items())
     if kind not in ("order", "less", "together"):
         raise BindingError(f"unknown rule {decl!r}")
     return Rule(kind, tuple(fields))
@@ -272,9 +277,14 @@ def _binding(
     if id_param is None and kind in ("get", "replace", "patch", "delete", "action"):
         candidates = [p for p in path_params if p not in scope_params]
         id_param = candidates[-1] if candidates else None
-    if kind == "action" and collection and decl.get("action"):
-        if not collection.lifecycle or not collection.lifecycle.for_action(decl["action"]):
-            raise BindingError(f"{where}: no lifecycle transition for action {decl['action']!r}")
+    action = decl.get("action")
+    if (
+        kind == "action"
+        and collection
+        and action
+        and not (collection.lifecycle and collection.lifecycle.for_action(action))
+    ):
+        raise BindingError(f"{where}: no lifecycle transition for action {decl['action']!r}")
     success = min(int(s) for s in op["responses"] if s.isdigit() and s.startswith("2"))
     filters = _filters(spec, op, collection, reserved, where) if kind == "list" else ()
     known = {"kind", "collection", "id", "scope", "action", "key", "handler"}

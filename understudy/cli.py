@@ -1,8 +1,8 @@
 """The ``understudy`` command line: thin commands over the library.
 
-    understudy serve     run the mock (every surface, demo tenant loaded)
-    understudy token     mint a bearer token for the mock's JWT surfaces
-    understudy surfaces  list the surfaces and their operations
+understudy serve     run the mock (every surface, demo tenant loaded)
+understudy token     mint a bearer token for the mock's JWT surfaces
+understudy surfaces  list the surfaces and their operations
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ def _serve(args: argparse.Namespace) -> int:
         demo=False if args.empty else None,
         validate_responses=True if args.validate_responses else None,
     )
-    print(f"understudy {__version__}: loading specs and the demo tenant …", file=sys.stderr, flush=True)
+    print(
+        f"understudy {__version__}: loading specs and the demo tenant …",
+        file=sys.stderr,
+        flush=True,
+    )
     mock = create_app(config)
     base = f"http://{config.host}:{config.port}"
     print(_banner(base, mock, demo.credentials(mock, base)), flush=True)
@@ -58,13 +62,16 @@ def _banner(base: str, mock: Any, credentials: dict[str, Any]) -> str:
         for name, url in entry["base_urls"].items():
             lines.append(f"  {name:18} {url}   docs: {url}/ui/")
         if entry.get("tenant_id"):
-            lines.append(f"  {'':18} demo tenant {entry['tenant_id']}, you are {entry.get('sub')}, {records} records")
+            who = f"demo tenant {entry['tenant_id']}, you are {entry.get('sub')}"
+            lines.append(f"  {'':18} {who}, {records} records")
         if entry.get("token"):
             lines.append(f"  {'':18} token: {entry['token']}")
     first = next((e for e in credentials.values() if e.get("token")), None)
     if first:
         url = next(iter(first["base_urls"].values()))
-        example = "/api/v1/work/time-entries?page_size=5" if url.endswith("/edm") or url == base else "/"
+        example = (
+            "/api/v1/work/time-entries?page_size=5" if url.endswith("/edm") or url == base else "/"
+        )
         lines.append(f"  try: curl -H 'Authorization: Bearer {first['token']}' '{url}{example}'")
     lines.append(f"  admin: {base}/__understudy/  (credentials, health, reset, snapshot, journal)")
     return "\n".join(lines)
@@ -81,31 +88,45 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="understudy", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="understudy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"understudy {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    surfaces = commands.add_parser("surfaces", help="list the surfaces, their mounts and operation counts")
+    surfaces = commands.add_parser(
+        "surfaces", help="list the surfaces, their mounts and operation counts"
+    )
     surfaces.set_defaults(run=_surfaces)
 
     serve = commands.add_parser(
-        "serve", help="run the mock",
+        "serve",
+        help="run the mock",
         description="Run the stateful mock. Every option can also be set as UNDERSTUDY_<OPTION>.",
     )
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8080)")
-    serve.add_argument("--surface", action="append", default=[], help="serve only this surface (repeatable)")
+    serve.add_argument(
+        "--surface", action="append", default=[], help="serve only this surface (repeatable)"
+    )
     serve.add_argument("--root-surface", help="serve this surface at / instead of its prefix")
     serve.add_argument("--secret", help="HS256 secret for bearer tokens (default: a dev secret)")
-    serve.add_argument("--no-verify-signatures", action="store_true",
-                       help="accept any well-formed JWT without checking its signature")
-    serve.add_argument("--cors-origin", action="append", default=[], help="allowed CORS origin (default *)")
+    serve.add_argument(
+        "--no-verify-signatures",
+        action="store_true",
+        help="accept any well-formed JWT without checking its signature",
+    )
+    serve.add_argument(
+        "--cors-origin", action="append", default=[], help="allowed CORS origin (default *)"
+    )
     serve.add_argument("--seed", type=int, help="demo tenant seed (default 42)")
     serve.add_argument("--size", help="demo tenant size: small, medium, large (default small)")
     serve.add_argument("--empty", action="store_true", help="start with no demo data")
-    serve.add_argument("--validate-responses", action="store_true",
-                       help="check every response against the spec (slower; a 500 names the mismatch)")
+    serve.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every response against the spec (slower; a 500 names the mismatch)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     serve.set_defaults(run=_serve)
 
@@ -113,8 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--tenant", required=True, help="tenant id (claim tenant_id)")
     token.add_argument("--sub", required=True, help="person id of the caller (claim sub)")
     token.add_argument("--app", help="application id, for an app-scoped token (claim app_id)")
-    token.add_argument("--secret", help="HS256 secret (default: UNDERSTUDY_SECRET or the dev secret)")
-    token.add_argument("--ttl", type=int, default=30 * 24 * 3600, help="lifetime in seconds (default 30 days)")
+    token.add_argument(
+        "--secret", help="HS256 secret (default: UNDERSTUDY_SECRET or the dev secret)"
+    )
+    token.add_argument(
+        "--ttl", type=int, default=30 * 24 * 3600, help="lifetime in seconds (default 30 days)"
+    )
     token.set_defaults(run=_token)
     return parser
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from understudy import openapi as _spec_package
+import understudy.openapi as _spec_package
 
 SPEC_DIR = Path(_spec_package.__file__).resolve().parent
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
