@@ -7,6 +7,7 @@ can keep the tokens its real identity provider issues.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,15 @@ def mint(secret: str, claims: Mapping[str, Any], *, ttl: int = 30 * DAY) -> str:
 
 
 def decode(token: str, secret: str, *, verify_signature: bool = True) -> dict[str, Any]:
+    claims = _decode(token, secret, verify_signature)
+    expiry = claims.get("exp")
+    if isinstance(expiry, int | float) and expiry < time.time():
+        raise Unauthorized("The token has expired")
+    return dict(claims)
+
+
+@functools.lru_cache(maxsize=4096)  # a client sends the same token again and again
+def _decode(token: str, secret: str, verify_signature: bool) -> dict[str, Any]:
     try:
         if not verify_signature:
             return jwt.decode(token, options={"verify_signature": False, "verify_exp": True})

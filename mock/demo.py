@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from understudy.mock import auth
-
 import understudy.fixtures as fixtures
+from understudy.mock import auth
 
 if TYPE_CHECKING:
     from understudy.mock.app import Mock

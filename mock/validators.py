@@ -1,9 +1,11 @@
-"""connexion's JSON body validator, compiled once per schema and checking every format.
+"""connexion's body and parameter validators, compiled once per schema, checking every format.
 
 connexion builds a fresh jsonschema validator for every request, checks only Draft 4's
 formats, and refuses an absent body even where the spec makes it optional. This one caches
 the compiled validator per operation schema, uses a format checker that knows ``date``,
-``uuid`` and the rest, and lets an optional body be absent.
+``uuid`` and the rest, and lets an optional body be absent. Its parameter validator also
+deep-copies and compiles each parameter's schema on every request, and reports a failure with
+the whole schema dumped; this one compiles once and names the parameter.
 """
 
 from __future__ import annotations
@@ -13,11 +15,43 @@ from typing import Any
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
+from connexion.utils import is_null, is_nullable
 from connexion.validators.json import JSONRequestBodyValidator
-from jsonschema import FormatChecker
+from connexion.validators.parameter import ParameterValidator
+from jsonschema import Draft4Validator, FormatChecker
+from jsonschema.exceptions import best_match
 
 FORMATS = FormatChecker()
-_compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+_compiled: dict[tuple[int, Any], tuple[dict[str, Any], Any]] = {}
+
+
+def _compiled_validator(schema: dict[str, Any], make: Any) -> Any:
+    # keyed by identity: connexion hands an operation the same schema dict every time; the
+    # dict is kept in the cache entry so that its id cannot be reused by another object
+    key = (id(schema), make)
+    entry = _compiled.get(key)
+    if entry is None or entry[0] is not schema:
+        entry = (schema, make(schema, format_checker=FORMATS))
+        _compiled[key] = entry
+    return entry[1]
+
+
+class CachedParameterValidator(ParameterValidator):
+    @staticmethod
+    def validate_parameter(
+        parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> str | None:
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is not None:
+            validator = _compiled_validator(param.get("schema", param), Draft4Validator)
+            error = best_match(validator.iter_errors(value))
+            if error is None:
+                return None
+            return f"{parameter_type} parameter '{param_name or param['name']}': {error.message}"
+        if param.get("required"):
+            return f"Missing {parameter_type} parameter '{param['name']}'"
+        return None
 
 
 class CachedJSONBodyValidator(JSONRequestBodyValidator):
@@ -28,17 +62,12 @@ class CachedJSONBodyValidator(JSONRequestBodyValidator):
 
     @property
     def _validator(self) -> Any:
-        # keyed by identity: connexion hands each operation the same schema dict every time;
-        # the dict is kept in the cache entry so its id cannot be reused
-        entry = _compiled.get(id(self._schema))
-        if entry is None or entry[0] is not self._schema:
-            entry = (self._schema, Draft4RequestValidator(self._schema, format_checker=FORMATS))
-            _compiled[id(self._schema)] = entry
-        return entry[1]
+        return _compiled_validator(self._schema, Draft4RequestValidator)
 
 
 # connexion matches media types with wildcards only through a MediaTypeDict: a plain dict
 # would silently skip body validation for application/json
 VALIDATOR_MAP = {
+    "parameter": CachedParameterValidator,
     "body": MediaTypeDict({**CONNEXION_VALIDATORS["body"], "*/*json": CachedJSONBodyValidator}),
 }
