@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import flask
-from understudy.mock import demo
-from understudy.mock.guard import ADMIN_PREFIX
 
 from understudy import __version__
+from understudy.mock import demo
+from understudy.mock.guard import ADMIN_PREFIX
 
 if TYPE_CHECKING:
     from understudy.mock.app import Mock

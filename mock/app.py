@@ -22,14 +22,14 @@ from connexion.resolver import Resolution, Resolver
 from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
+
+from understudy import binding, specs
 from understudy.mock import auth, errors
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine, Reply
 from understudy.mock.guard import Guard, Journal
 from understudy.mock.store import MemoryStore
 from understudy.mock.validators import VALIDATOR_MAP
-
-from understudy import binding, specs
 
 JSON = "application/json"
 

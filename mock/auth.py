@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
+
 from understudy.mock.engine import Caller
 from understudy.mock.errors import Unauthorized
 

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ulid import ULID
-from understudy.mock import errors
-from understudy.mock.store import Record, Store
 
 from understudy.binding import NO_DEFAULT, Binding, Collection, Surface
+from understudy.mock import errors
+from understudy.mock.store import Record, Store
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+
 from understudy.mock import auth
 from understudy.mock.app import Mock, create_app
 from understudy.mock.config import Config

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from understudy.mock import auth
 
 from understudy import specs
+from understudy.mock import auth
 
 from .conftest import ALICE, BOB, LiveMock
 
