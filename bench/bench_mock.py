@@ -233,8 +233,9 @@ def _ms(match: re.Match[str] | None) -> float | None:
 
 def _row(row: dict[str, Any]) -> str:
     return (
-        f"{row['server']:14} {row['scenario']:12} c={row['connections']:<3} {row['rps']:9.1f} req/s  "
-        f"p50 {row['p50_ms']} ms  p99 {row['p99_ms']} ms  non-2xx {row['non_2xx']}"
+        f"{row['server']:14} {row['scenario']:12} c={row['connections']:<3} "
+        f"{row['rps']:9.1f} req/s  p50 {row['p50_ms']} ms  p99 {row['p99_ms']} ms  "
+        f"non-2xx {row['non_2xx']}"
     )
 
 
