@@ -19,12 +19,12 @@ from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
-from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+from connexion.security import NO_VALUE, ApiKeySecurityHandler, BearerSecurityHandler
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
-from understudy.mock import auth, errors
+from understudy.mock import auth, errors, tracker
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine, Reply
 from understudy.mock.guard import Guard, Journal
@@ -32,6 +32,8 @@ from understudy.mock.store import MemoryStore
 from understudy.mock.validators import VALIDATOR_MAP
 
 JSON = "application/json"
+# per-surface modules, imported for the behaviour they register with @handler / @deriver
+SURFACE_BEHAVIOUR = (tracker,)
 
 
 @dataclass
@@ -202,31 +204,41 @@ class _EngineResolver(Resolver):
     def resolve(self, operation: Any) -> Resolution:
         raw = operation._operation  # the Operation is half-built here: read the raw dict
         bound = self.mounted.surface.bindings[raw["operationId"]]
-        names = _parameter_names(self.mounted.spec, raw, operation.path)
-        return Resolution(
-            _view(self.mounted, bound, names), f"{self.mounted.mount.name}.{bound.operation_id}"
-        )
+        params = _parameters(self.mounted.spec, raw, operation.path)
+        view = _view(self.mounted, bound, params)
+        return Resolution(view, f"{self.mounted.mount.name}.{bound.operation_id}")
 
 
-def _parameter_names(spec: dict[str, Any], raw: dict[str, Any], path: str) -> dict[str, str]:
-    """connexion passes parameters under sanitised names (`page-size` → `pagesize`)."""
+@dataclass(frozen=True)
+class _Parameters:
+    by_kwarg: dict[str, str]  # connexion's sanitised name (`page-size` → `pagesize`) → spec name
+    headers: tuple[str, ...]  # header parameters: validated by connexion, not passed to views
+
+
+def _parameters(spec: dict[str, Any], raw: dict[str, Any], path: str) -> _Parameters:
     from connexion.decorators.parameter import sanitized
 
-    declared = [specs.resolve(spec, p)["name"] for p in raw.get("parameters", ())]
-    declared += [
-        specs.resolve(spec, p)["name"] for p in spec["paths"].get(path, {}).get("parameters", ())
+    path_item = spec["paths"].get(path, {})
+    declared = [
+        specs.resolve(spec, p)
+        for p in (*raw.get("parameters", ()), *path_item.get("parameters", ()))
     ]
-    declared += re.findall(r"{([^}]+)}", path)
-    return {sanitized(name): name for name in declared}
+    by_kwarg = {sanitized(p["name"]): p["name"] for p in declared if p["in"] != "header"}
+    by_kwarg.update({sanitized(name): name for name in re.findall(r"{([^}]+)}", path)})
+    headers = tuple(p["name"] for p in declared if p["in"] == "header")
+    return _Parameters(by_kwarg, headers)
 
 
-def _view(mounted: Mounted, bound: binding.Binding, names: dict[str, str]) -> Callable[..., Any]:
+def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Callable[..., Any]:
     engine = mounted.engine
 
     def view(**kwargs: Any) -> flask.Response:
         token_info = kwargs.get("token_info") or {}
         caller = token_info.get("caller") or Caller()
-        params = {names[k]: v for k, v in kwargs.items() if k in names}
+        params = {declared.by_kwarg[k]: v for k, v in kwargs.items() if k in declared.by_kwarg}
+        for name in declared.headers:
+            if name in flask.request.headers:
+                params[name] = flask.request.headers[name]
         call = Call(bound, params, kwargs.get("body"), caller)
         try:
             reply = engine.handle(call)
@@ -266,20 +278,30 @@ def _security_map(config: Config, surface: binding.Surface) -> dict[str, type]:
                 "sub": claims.get("sub"),
             }
 
-        return {
-            "bearer": type(
-                "Bearer", (BearerSecurityHandler,), {"_resolve_func": lambda self, s: verify}
-            )
-        }
+        class Bearer(BearerSecurityHandler):
+            def _resolve_func(self, scheme: Any) -> Any:
+                return verify
+
+            def _get_verify_func(self, fn: Any) -> Any:
+                # connexion's generic wrapper inspects the function's signature on every
+                # request; this one takes the token and nothing else
+                def check(request: Any) -> Any:
+                    kind, token = self.get_auth_header_value(request)
+                    return fn(token) if kind == "bearer" else NO_VALUE
+
+                return check
+
+        return {"bearer": Bearer}
     if surface.auth.get("type") == "api_key":
         from understudy.mock import surfaces
 
         verify_key = surfaces.api_key_verifier(surface)
-        return {
-            "apiKey": type(
-                "ApiKey", (ApiKeySecurityHandler,), {"_resolve_func": lambda self, s: verify_key}
-            )
-        }
+
+        class ApiKey(ApiKeySecurityHandler):
+            def _resolve_func(self, scheme: Any) -> Any:
+                return verify_key
+
+        return {"apiKey": ApiKey}
     return {}
 
 

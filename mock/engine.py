@@ -9,6 +9,8 @@ declaration can say lives in per-surface functions registered with ``@handler``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import threading
 import uuid
@@ -49,20 +51,32 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+IDEMPOTENCY = "_idempotency"  # the store collection of cached idempotent answers
+
 Handler = Callable[["Engine", Call], Reply]
+Deriver = Callable[[dict[str, Any], Mapping[str, Any] | None], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+DERIVERS: dict[str, Deriver] = {}
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
-    """Register per-surface behaviour for ``x-understudy: {handler: name}``."""
+def _registrar(registry: dict[str, Any], what: str) -> Callable[[str], Callable[[Any], Any]]:
+    def decorator(name: str) -> Callable[[Any], Any]:
+        def register(fn: Any) -> Any:
+            if name in registry:
+                raise ValueError(f"{what} {name!r} is registered twice")
+            registry[name] = fn
+            return fn
 
-    def register(fn: Handler) -> Handler:
-        if name in HANDLERS:
-            raise ValueError(f"handler {name!r} is registered twice")
-        HANDLERS[name] = fn
-        return fn
+        return register
 
-    return register
+    return decorator
+
+
+# per-surface behaviour for ``x-understudy: {handler: name}`` on an operation
+handler = _registrar(HANDLERS, "handler")
+# per-surface field computation for ``derive: [name]`` on a collection: gets the record about
+# to be stored and the fields the write set, returns it completed (or raises Unprocessable)
+deriver = _registrar(DERIVERS, "deriver")
 
 
 class Clock:
@@ -124,15 +138,53 @@ class Engine:
     def handle(self, call: Call) -> Reply:
         if call.body is not None and not isinstance(call.body, Mapping):
             raise errors.BadRequest("The request body must be a JSON object")
+        idempotency = call.binding.options.get("idempotency")
+        key = call.params.get(idempotency["header"]) if idempotency else None
+        if key:
+            return self._idempotent(call, key, idempotency["ttl"])
+        return self._dispatch(call)
+
+    def _dispatch(self, call: Call) -> Reply:
         if call.binding.handler:
             return self.computed(call)
         return self._behaviours[call.binding.kind](call)
+
+    def _idempotent(self, call: Call, key: str, ttl: int) -> Reply:
+        """Answer a repeat of (key, path) within ``ttl`` seconds from the cache, refuse the key
+        with another body (422), and run concurrent repeats one after the other."""
+        scope = self.scope(call)
+        entry_id = hashlib.sha256(
+            json.dumps([scope, call.binding.path, call.params, key], sort_keys=True).encode()
+        ).hexdigest()
+        fingerprint = hashlib.sha256(json.dumps(call.body, sort_keys=True).encode()).hexdigest()
+        with self.store.transaction():
+            now = self.clock.now()
+            cached = self.store.get(IDEMPOTENCY, entry_id)
+            if cached and parse_instant(cached["expires_at"]) > now:
+                if cached["fingerprint"] != fingerprint:
+                    raise errors.Unprocessable(
+                        f"Idempotency-Key {key!r} was already used with a different request body"
+                    )
+                return Reply(cached["status"], cached["body"], {"Idempotent-Replayed": "true"})
+            reply = self._dispatch(call)
+            self.store.put(
+                IDEMPOTENCY,
+                entry_id,
+                {
+                    "id": entry_id,
+                    "fingerprint": fingerprint,
+                    "status": reply.status,
+                    "body": reply.body,
+                    "expires_at": iso(now + timedelta(seconds=ttl)),
+                },
+            )
+            return reply
 
     # ---------------------------------------------------------------- reading
     def scope(self, call: Call) -> dict[str, Any]:
         """The field values every record the caller may touch here carries."""
         scope = {k: self.value(v, call.caller, None) for k, v in self.surface.scope.items()}
-        scope.update({p: call.params[p] for p in call.binding.scope_params})
+        scope.update({f: call.params[p] for f, p in call.binding.scope_params.items()})
         return scope
 
     def visible(
@@ -187,10 +239,11 @@ class Engine:
             or listing.get("default_page_size", 50)
         )
         chunk = records[(page - 1) * size : page * size]
+        total = len(records)
         envelope = listing.get("envelope")
         if not envelope:
-            return Reply(call.binding.success, chunk)
-        total = len(records)
+            headers = {listing["total_header"]: str(total)} if listing.get("total_header") else {}
+            return Reply(call.binding.success, chunk, headers)
         return Reply(
             call.binding.success,
             {
@@ -232,6 +285,7 @@ class Engine:
         if self.surface.app_scope and caller.app:
             record[self.surface.app_scope] = caller.app
         record.update(self.stamps(self.surface.create_stamps, caller, now))
+        record = self.derive(collection, record)
         self.check_rules(collection, record, call)
         self.store.put(collection.name, record[collection.id_field], record)
         return Reply(call.binding.success, record)
@@ -270,6 +324,7 @@ class Engine:
             **self.stamps(stamps, call.caller, now),
             **self.stamps(self.surface.update_stamps, call.caller, now),
         }
+        record = self.derive(collection, record, changes)
         self.check_rules(collection, record, call)
         self.store.put(collection.name, record[collection.id_field], record)
         return record
@@ -313,6 +368,8 @@ class Engine:
         collection = self._collection(call)
         body = call.body or {}
         key = {k: self.writable(collection, {k: body.get(k)}).get(k) for k in call.binding.key}
+        if None in key.values():  # no key, nothing to match: a plain create
+            return self.create(call)
         with self.store.transaction():
             scope = self.scope(call)
             match = next(
@@ -359,6 +416,18 @@ class Engine:
                 value = iso(parse_instant(value).astimezone(UTC))
             out[name] = value
         return out
+
+    def derive(
+        self,
+        collection: Collection,
+        record: dict[str, Any],
+        changes: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run the collection's derive hooks; ``changes`` are the fields this write sets
+        (None on create), so a hook can tell which of two related fields the client sent."""
+        for name in collection.derive:
+            record = DERIVERS[name](record, changes)
+        return record
 
     def check_rules(self, collection: Collection, record: Mapping[str, Any], call: Call) -> None:
         for rule in collection.rules:

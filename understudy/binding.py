@@ -86,6 +86,7 @@ class Collection:
     lifecycle: Lifecycle | None = None
     id_field: str = "id"
     id_style: str = "ulid"
+    derive: tuple[str, ...] = ()  # per-surface functions that compute fields (mock.engine)
 
     @property
     def writable(self) -> frozenset[str]:
@@ -110,7 +111,7 @@ class Binding:
     collection: Collection | None
     success: int
     id_param: str | None = None
-    scope_params: tuple[str, ...] = ()
+    scope_params: dict[str, str] = field(default_factory=dict)  # record field -> path parameter
     action: str | None = None
     key: tuple[str, ...] = ()
     handler: str | None = None
@@ -144,6 +145,7 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
     }
     listing = surface.get("list", {})
     reserved = {listing.get(k) for k in ("page", "page_size", "search", "sort", "include_deleted")}
+    reserved.discard(None)
     bindings = {}
     for method, path, op in specs.operations(spec):
         decl = op.get("x-understudy")
@@ -209,6 +211,7 @@ def _collection(spec: dict[str, Any], name: str, decl: dict[str, Any]) -> Collec
         lifecycle=lifecycle,
         id_field=decl.get("id_field", "id"),
         id_style=decl.get("id_style", "ulid"),
+        derive=tuple(decl.get("derive", ())),
     )
 
 
@@ -272,10 +275,14 @@ def _binding(
     if kind in ("action", "computed") and not (decl.get("action") or decl.get("handler")):
         raise BindingError(f"{where}: kind {kind} needs an action or a handler")
     path_params = re.findall(r"{([^}]+)}", path)
-    scope_params = tuple(decl.get("scope", ()))
+    scope = decl.get("scope", ())
+    scope_params = dict(scope) if isinstance(scope, dict) else {p: p for p in scope}
+    missing = [p for p in scope_params.values() if p not in path_params]
+    if missing:
+        raise BindingError(f"{where}: scope names no path parameter {missing}")
     id_param = decl.get("id")
     if id_param is None and kind in ("get", "replace", "patch", "delete", "action"):
-        candidates = [p for p in path_params if p not in scope_params]
+        candidates = [p for p in path_params if p not in scope_params.values()]
         id_param = candidates[-1] if candidates else None
     action = decl.get("action")
     if (
