@@ -369,7 +369,7 @@ class Engine:
         body = call.body or {}
         key = {k: self.writable(collection, {k: body.get(k)}).get(k) for k in call.binding.key}
         if None in key.values():  # no key, nothing to match: a plain create
-            return self.create(call)
+            return Reply(201, self.create(call).body)
         with self.store.transaction():
             scope = self.scope(call)
             match = next(
