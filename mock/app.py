@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import connexion
-import flask
 from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
@@ -25,8 +25,9 @@ from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
 from understudy.mock import auth, errors, tracker
+from understudy.mock.admin import Admin
 from understudy.mock.config import Config
-from understudy.mock.engine import Call, Caller, Engine, Reply
+from understudy.mock.engine import Call, Caller, Engine
 from understudy.mock.guard import Guard, Journal
 from understudy.mock.store import MemoryStore
 from understudy.mock.validators import VALIDATOR_MAP
@@ -46,6 +47,7 @@ class Mounted:
     surface: binding.Surface
     engine: Engine
     routes: list[tuple[re.Pattern[str], frozenset[str]]]
+    asynchronous: bool = False
 
     def matches(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/") or not self.prefix
@@ -59,7 +61,10 @@ class Mock:
         self.stores: dict[str, MemoryStore] = {}
         self.mounted: list[Mounted] = []
         self.journal = Journal(self.config.journal_size)
-        self.app = connexion.FlaskApp(__name__)
+        app_class = {"flask": connexion.FlaskApp, "async": connexion.AsyncApp}.get(self.config.app)
+        if app_class is None:
+            raise specs.SpecError(f"app must be 'flask' or 'async', not {self.config.app!r}")
+        self.app = app_class(__name__)
         available = specs.surfaces()
         chosen = self.config.surfaces or tuple(available)
         unknown = [s for s in chosen if s not in available]
@@ -88,10 +93,8 @@ class Mock:
             expose_headers=["Location", "Retry-After", "X-Understudy-Latency"],
             max_age=600,
         )
+        self.app.add_middleware(Admin, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
         self.app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
-        from understudy.mock import admin
-
-        admin.register(self)
 
     # ---------------------------------------------------------------- mounting
     def _add(self, mount: specs.Mount) -> None:
@@ -108,7 +111,8 @@ class Mock:
             )
             for path, item in spec["paths"].items()
         ]
-        mounted = Mounted(mount, prefix, spec, surface, engine, routes)
+        asynchronous = isinstance(self.app, connexion.AsyncApp)
+        mounted = Mounted(mount, prefix, spec, surface, engine, routes, asynchronous)
         self.mounted.append(mounted)
         spec.pop("servers", None)  # the mount's base path is the server
         self.app.add_api(
@@ -151,7 +155,7 @@ class Mock:
             headers["Allow"] = ", ".join(sorted(self.allowed_methods(path)))
         return body, content_type, headers
 
-    def _on_error(self, request: Any, exc: Exception) -> connexion.lifecycle.ConnexionResponse:
+    def _on_error(self, request: Any, exc: Exception) -> ConnexionResponse:
         if isinstance(exc, errors.ApiError):  # raised by the mock's security functions
             status, detail, headers = exc.status, exc.detail, dict(exc.headers)
         elif isinstance(exc, ProblemException):
@@ -172,7 +176,7 @@ class Mock:
             request.url.path, status, detail, None, headers
         )
         headers.pop("Content-Type", None)
-        return connexion.lifecycle.ConnexionResponse(
+        return ConnexionResponse(
             status_code=status,
             body=body,
             mimetype=content_type,
@@ -232,39 +236,51 @@ def _parameters(spec: dict[str, Any], raw: dict[str, Any], path: str) -> _Parame
 def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Callable[..., Any]:
     engine = mounted.engine
 
-    def view(**kwargs: Any) -> flask.Response:
+    def view(**kwargs: Any) -> ConnexionResponse:
         token_info = kwargs.get("token_info") or {}
         caller = token_info.get("caller") or Caller()
         params = {declared.by_kwarg[k]: v for k, v in kwargs.items() if k in declared.by_kwarg}
         for name in declared.headers:
-            if name in flask.request.headers:
-                params[name] = flask.request.headers[name]
+            if name in connexion.request.headers:
+                params[name] = connexion.request.headers[name]
         call = Call(bound, params, kwargs.get("body"), caller)
         try:
             reply = engine.handle(call)
         except errors.ApiError as exc:
-            return _error_reply(mounted, exc)
-        return _reply(reply)
+            body, content_type = errors.render(
+                mounted.surface.errors,
+                exc.status,
+                exc.detail,
+                connexion.request.url.path,
+                exc.errors,
+            )
+            return ConnexionResponse(
+                exc.status, content_type=content_type, body=body, headers=exc.headers
+            )
+        if reply.body is None and reply.status == 204:
+            return _no_content(mounted, reply.headers)
+        body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False)
+        return ConnexionResponse(reply.status, content_type=JSON, body=body, headers=reply.headers)
 
+    if mounted.asynchronous:
+        # the engine only touches memory: run it on the event loop, not in a worker thread
+        async def async_view(**kwargs: Any) -> ConnexionResponse:
+            return view(**kwargs)
+
+        async_view.__name__ = bound.operation_id
+        return async_view
     view.__name__ = bound.operation_id
     return view
 
 
-def _reply(reply: Reply) -> flask.Response:
-    if reply.body is None and reply.status == 204:
-        response = flask.Response(status=204, headers=reply.headers)
-        del response.headers["Content-Type"]  # no body, no type (connexion would check one)
-        return response
-    body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False)
-    return flask.Response(body, status=reply.status, headers=reply.headers, content_type=JSON)
+def _no_content(mounted: Mounted, headers: dict[str, str]) -> Any:
+    if mounted.asynchronous:
+        return ConnexionResponse(204, headers=headers)
+    import flask  # Flask gives every response a type; a 204 must have none (connexion checks)
 
-
-def _error_reply(mounted: Mounted, exc: errors.ApiError) -> flask.Response:
-    path = flask.request.path
-    body, content_type = errors.render(
-        mounted.surface.errors, exc.status, exc.detail, path, exc.errors
-    )
-    return flask.Response(body, status=exc.status, headers=exc.headers, content_type=content_type)
+    response = flask.Response(status=204, headers=headers)
+    del response.headers["Content-Type"]
+    return response
 
 
 def _security_map(config: Config, surface: binding.Surface) -> dict[str, type]:

@@ -27,7 +27,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 if TYPE_CHECKING:
     from understudy.mock.app import Mock
 
-ADMIN_PREFIX = "/__understudy"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_LATENCY_MS = 30_000
 _PREFER = re.compile(r"(code|latency)\s*=\s*(\d+)")
@@ -59,7 +58,7 @@ class Guard:
         self.mock = mock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

@@ -54,12 +54,11 @@ class _Server(uvicorn.Server):
         pass
 
 
-@pytest.fixture(scope="session")
-def live_mock() -> Iterator[LiveMock]:
+def _serve(app: str) -> Iterator[LiveMock]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    mock = create_app(Config(port=port, validate_responses=True))
+    mock = create_app(Config(port=port, app=app, validate_responses=True))
     server = _Server(uvicorn.Config(mock.app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -71,3 +70,26 @@ def live_mock() -> Iterator[LiveMock]:
     yield LiveMock(f"http://127.0.0.1:{port}", mock)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def flask_mock() -> Iterator[LiveMock]:
+    """The mock on connexion's FlaskApp (the default)."""
+    yield from _serve("flask")
+
+
+@pytest.fixture(scope="session")
+def async_mock() -> Iterator[LiveMock]:
+    """The mock on connexion's AsyncApp (``--app async``)."""
+    yield from _serve("async")
+
+
+@pytest.fixture(scope="session")
+def live_mock(flask_mock: LiveMock) -> LiveMock:
+    return flask_mock
+
+
+@pytest.fixture(params=["flask", "async"])
+def either_app(request: pytest.FixtureRequest) -> LiveMock:
+    """For end-to-end tests of behaviour: run them on both app classes."""
+    return request.getfixturevalue(f"{request.param}_mock")

@@ -41,6 +41,12 @@ def example_body(path: str, method: str) -> dict[str, Any]:
 
 
 @pytest.fixture
+def live_mock(either_app: LiveMock) -> LiveMock:
+    """Every test here runs on FlaskApp and on AsyncApp."""
+    return either_app
+
+
+@pytest.fixture
 def tenant() -> str:
     return f"ten_{uuid.uuid4().hex}"
 

@@ -16,6 +16,12 @@ USER = "9a8b7c6d-0000-0000-0000-000000000002"
 
 
 @pytest.fixture
+def live_mock(either_app: LiveMock) -> LiveMock:
+    """Every test here runs on FlaskApp and on AsyncApp."""
+    return either_app
+
+
+@pytest.fixture
 def org() -> str:
     return str(uuid.uuid4())
 
