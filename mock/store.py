@@ -37,10 +37,17 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """In-process dicts behind one re-entrant lock."""
+    """In-process dicts behind one re-entrant lock, with equality indexes built on demand.
+
+    ``scan`` indexes the first field of ``where`` the first time it is asked for (a surface
+    always scans by its scope: ``tenant_id``, ``workspaceId``, …), so listing one tenant's
+    records does not walk every tenant's.
+    """
 
     def __init__(self) -> None:
         self._data: dict[str, dict[str, Record]] = {}
+        # (collection, field) -> field value -> id -> record
+        self._indexes: dict[tuple[str, str], dict[Any, dict[str, Record]]] = {}
         self._lock = threading.RLock()
 
     def get(self, collection: str, record_id: str) -> Record | None:
@@ -48,19 +55,46 @@ class MemoryStore:
 
     def put(self, collection: str, record_id: str, record: Record) -> None:
         with self._lock:
-            self._data.setdefault(collection, {})[record_id] = record
+            records = self._data.setdefault(collection, {})
+            old = records.get(record_id)
+            records[record_id] = record
+            for (name, field), index in self._indexes.items():
+                if name == collection:
+                    if old is not None:
+                        index.get(_key(old.get(field)), {}).pop(record_id, None)
+                    index.setdefault(_key(record.get(field)), {})[record_id] = record
 
     def delete(self, collection: str, record_id: str) -> None:
         with self._lock:
-            self._data.get(collection, {}).pop(record_id, None)
+            old = self._data.get(collection, {}).pop(record_id, None)
+            if old is None:
+                return
+            for (name, field), index in self._indexes.items():
+                if name == collection:
+                    index.get(_key(old.get(field)), {}).pop(record_id, None)
 
     def scan(self, collection: str, where: Mapping[str, Any]) -> Iterator[Record]:
-        # list() snapshots the values so a concurrent put cannot break the iteration
-        records = list(self._data.get(collection, {}).values())
+        if where:
+            first, value = next(iter(where.items()))
+            with self._lock:
+                bucket = self._index(collection, first).get(_key(value), {})
+                # list() snapshots the values so a concurrent put cannot break the iteration
+                records = list(bucket.values())
+        else:
+            records = list(self._data.get(collection, {}).values())
         items = tuple(where.items())
         for record in records:
             if all(record.get(k) == v for k, v in items):
                 yield record
+
+    def _index(self, collection: str, field: str) -> dict[Any, dict[str, Record]]:
+        index = self._indexes.get((collection, field))
+        if index is None:
+            index = {}
+            for record_id, record in self._data.get(collection, {}).items():
+                index.setdefault(_key(record.get(field)), {})[record_id] = record
+            self._indexes[(collection, field)] = index
+        return index
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -80,7 +114,19 @@ class MemoryStore:
             else:
                 for name, records in fresh.items():
                     self._data.setdefault(name, {}).update(records)
+            self._indexes.clear()  # rebuilt on the next scan
         return sum(len(r) for r in fresh.values())
 
     def count(self) -> dict[str, int]:
-        return {name: len(records) for name, records in self._data.items()}
+        return {
+            name: len(records) for name, records in self._data.items() if not name.startswith("_")
+        }
+
+
+def _key(value: Any) -> Any:
+    """A hashable stand-in for a field value (scopes are strings; objects are rare)."""
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
