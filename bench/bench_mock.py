@@ -1,6 +1,8 @@
 """Benchmark: the Understudy mock against Prism 5 (static and dynamic) on the EDM spec.
 
-Measures, side by side in one run, requests/s and p50/p99 latency with wrk for GET by id,
+Measures, side by side in one run — the mock on connexion's FlaskApp (the default) and on
+its AsyncApp (``--app async``), Prism static and Prism dynamic — requests/s and p50/p99
+latency with wrk for GET by id,
 list (50 per page) and POST create, at 8 and 64 connections, plus the cold start of the
 mock with every surface and of Prism. Server and load generator are pinned to different
 cores (taskset) so that each side gets one.
@@ -52,7 +54,10 @@ def main() -> int:
         sys.exit("wrk is missing: apt-get install wrk")
     token = auth.mint(DEV_SECRET, {"tenant_id": TENANT, "sub": SUB})
     spec_file = _export_spec()
-    servers = {"understudy": _start_mock}
+    servers = {
+        "understudy": lambda port: _start_mock(port, "flask"),
+        "understudy async": lambda port: _start_mock(port, "async"),
+    }
     if not args.skip_prism:
         prism = _install_prism()
         servers["prism static"] = lambda port: _start_prism(prism, spec_file, port, dynamic=False)
@@ -121,7 +126,7 @@ def _install_prism() -> Path:
     return binary
 
 
-def _start_mock(port: int) -> tuple[subprocess.Popen[bytes], str]:
+def _start_mock(port: int, app: str) -> tuple[subprocess.Popen[bytes], str]:
     command = [
         "taskset",
         "-c",
@@ -130,6 +135,8 @@ def _start_mock(port: int) -> tuple[subprocess.Popen[bytes], str]:
         "serve",
         "--port",
         str(port),
+        "--app",
+        app,
     ]
     return subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
