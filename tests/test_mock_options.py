@@ -1,0 +1,122 @@
+"""The mock's configuration: options, environment, the admin API, the CLI — in process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+import pytest
+
+from understudy import cli
+from understudy.mock import auth
+from understudy.mock.app import Mock, create_app
+from understudy.mock.config import Config
+
+from .conftest import ALICE
+
+ENTRIES = "/api/v1/work/time-entries"
+
+
+def bearer(mock: Mock, **claims: Any) -> dict[str, str]:
+    claims = {"tenant_id": "ten_opts", "sub": ALICE, **claims}
+    return {"Authorization": f"Bearer {auth.mint(mock.config.secret, claims)}"}
+
+
+def test_config_reads_the_environment_and_flags_win() -> None:
+    env = {
+        "UNDERSTUDY_PORT": "9000",
+        "UNDERSTUDY_SURFACES": "edm, tracker",
+        "UNDERSTUDY_VERIFY_SIGNATURES": "false",
+        "UNDERSTUDY_ROOT_SURFACE": "edm",
+        "UNDERSTUDY_CORS_ORIGINS": "http://a.test,http://b.test",
+    }
+    config = Config.from_env(env, port=9100, host=None)
+    assert config.port == 9100 and config.host == "127.0.0.1"
+    assert config.surfaces == ("edm", "tracker") and config.verify_signatures is False
+    assert config.root_surface == "edm" and config.cors_origins == (
+        "http://a.test",
+        "http://b.test",
+    )
+
+
+def test_root_surface_serves_one_surface_at_slash() -> None:
+    mock = Mock(Config(surfaces=("edm",), root_surface="edm", demo=False))
+    client = mock.app.test_client()
+    assert client.get(ENTRIES, headers=bearer(mock)).status_code == 200
+    assert client.get("/edm" + ENTRIES, headers=bearer(mock)).status_code == 404
+    assert client.get("/ui/").status_code == 200
+
+
+def test_unknown_surface_is_refused() -> None:
+    with pytest.raises(Exception, match="unknown surface"):
+        Mock(Config(surfaces=("nope",), demo=False))
+
+
+def test_signatures_can_be_left_unchecked() -> None:
+    foreign = jwt.encode(
+        {"tenant_id": "ten_idp", "sub": ALICE}, "the-identity-providers-secret-xyz"
+    )
+    headers = {"Authorization": f"Bearer {foreign}"}
+    strict = Mock(Config(surfaces=("edm",), demo=False)).app.test_client()
+    assert strict.get("/edm" + ENTRIES, headers=headers).status_code == 401
+    lenient = Mock(Config(surfaces=("edm",), demo=False, verify_signatures=False)).app.test_client()
+    created = lenient.post("/edm" + ENTRIES, json={"hours": 1}, headers=headers)
+    assert created.status_code == 201 and created.json()["tenant_id"] == "ten_idp"
+    assert (
+        lenient.get("/edm" + ENTRIES, headers={"Authorization": "Bearer junk"}).status_code == 401
+    )
+
+
+def test_cors_origins_are_configurable() -> None:
+    client = Mock(
+        Config(surfaces=("edm",), demo=False, cors_origins=("http://app.test",))
+    ).app.test_client()
+    preflight = {"Access-Control-Request-Method": "GET"}
+    allowed = client.options("/edm" + ENTRIES, headers={"Origin": "http://app.test", **preflight})
+    denied = client.options("/edm" + ENTRIES, headers={"Origin": "http://evil.test", **preflight})
+    assert allowed.headers["access-control-allow-origin"] == "http://app.test"
+    assert denied.status_code == 400
+
+
+def test_admin_api() -> None:
+    mock = create_app(Config(surfaces=("edm",), demo=False))
+    client = mock.app.test_client()
+    index = client.get("/__understudy/").json()
+    assert "GET /__understudy/health" in index["endpoints"]
+    record = {"id": "tme_01HXK3Z5Q8V2N7M4B6C9D1E3F6", "tenant_id": "ten_opts", "hours": 1}
+    added = client.post(
+        "/__understudy/records", json={"surface": "edm", "collections": {"time_entries": [record]}}
+    )
+    assert added.status_code == 200 and added.json()["loaded"] == 1
+    assert client.get(f"/edm{ENTRIES}/{record['id']}", headers=bearer(mock)).json()["hours"] == 1
+    assert client.post("/__understudy/records", json={"surface": "nope"}).status_code == 400
+    bad = client.post("/__understudy/records", json={"surface": "edm", "collections": {"x": [1]}})
+    assert bad.status_code == 400 and bad.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    assert client.post("/__understudy/reset?demo=false").json()["records"]["edm"] == {}
+    assert client.get(f"/edm{ENTRIES}/{record['id']}", headers=bearer(mock)).status_code == 404
+    assert client.get("/__understudy/nothing").status_code == 404
+    assert client.delete("/__understudy/health").status_code == 405
+    assert client.delete("/__understudy/journal").status_code == 204
+    assert client.get("/__understudy/journal").json() == {"entries": []}
+    credentials = client.get("/__understudy/credentials").json()
+    assert credentials["edm"]["base_urls"] == {"edm": "http://testserver/edm"}
+
+
+def test_token_command_mints_what_the_mock_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["token", "--tenant", "ten_cli", "--sub", ALICE, "--app", "app_x"]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = auth.decode(token, Config().secret)
+    assert (claims["tenant_id"], claims["sub"], claims["app_id"]) == ("ten_cli", ALICE, "app_x")
+
+
+def test_surfaces_command_lists_operation_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["surfaces"]) == 0
+    out = capsys.readouterr().out
+    assert "edm" in out and "43 operations" in out
+
+
+def test_serve_refuses_an_unknown_app_class() -> None:
+    with pytest.raises(Exception, match="app must be"):
+        Mock(Config(app="django", demo=False))
