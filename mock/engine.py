@@ -231,7 +231,8 @@ class Engine:
                 for r in records
                 if any(needle in str(r.get(f) or "").casefold() for f in collection.search)
             ]
-        sort = params.get(listing.get("sort", "")) or listing.get("default_sort", "-created_at")
+        sort = params.get(listing.get("sort", "")) or _column_sort(params, listing)
+        sort = sort or collection.default_sort or listing.get("default_sort", "-created_at")
         records = _sorted(records, sort, collection)
         page = int(params.get(listing.get("page", "page")) or 1)
         size = int(
@@ -481,6 +482,9 @@ def _apply_filter(
 ) -> list[Record]:
     if op == "present":
         return [r for r in records if (r.get(name) is not None) == bool(wanted)]
+    if op == "contains":
+        needle = str(wanted).casefold()
+        return [r for r in records if needle in str(r.get(name) or "").casefold()]
     wanted = _comparable(collection, name, wanted)
     if op == "eq":
         return [r for r in records if _comparable(collection, name, r.get(name)) == wanted]
@@ -495,9 +499,21 @@ def _apply_filter(
     return keep
 
 
+def _column_sort(params: Mapping[str, Any], listing: Mapping[str, Any]) -> str | None:
+    """Sort given as a column and an order (Clockify's ``sort-column``/``sort-order``)."""
+    column = params.get(listing.get("sort_column", ""))
+    if not column:
+        return None
+    descending = str(params.get(listing.get("sort_order", ""), "")).upper().startswith("DESC")
+    return ("-" if descending else "") + str(column)
+
+
 def _sorted(records: list[Record], sort: str, collection: Collection) -> list[Record]:
     descending = sort.startswith("-")
     name = sort.lstrip("-")
+    if name not in collection.fields:  # an enum like CLIENT_NAME names the field clientName
+        head, *rest = name.lower().split("_")
+        name = head + "".join(part.title() for part in rest)
     present = [r for r in records if r.get(name) is not None]
     missing = [r for r in records if r.get(name) is None]
     id_field = collection.id_field

@@ -87,6 +87,7 @@ class Collection:
     id_field: str = "id"
     id_style: str = "ulid"
     derive: tuple[str, ...] = ()  # per-surface functions that compute fields (mock.engine)
+    default_sort: str | None = None
 
     @property
     def writable(self) -> frozenset[str]:
@@ -97,7 +98,7 @@ class Collection:
 class Filter:
     param: str
     field: str
-    op: str  # eq | gte | lte | present
+    op: str  # eq | gte | lte | contains | present
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,18 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         for cname, decl in (root.get("collections") or {}).items()
     }
     listing = surface.get("list", {})
-    reserved = {listing.get(k) for k in ("page", "page_size", "search", "sort", "include_deleted")}
+    reserved = {
+        listing.get(k)
+        for k in (
+            "page",
+            "page_size",
+            "search",
+            "sort",
+            "sort_column",
+            "sort_order",
+            "include_deleted",
+        )
+    }
     reserved.discard(None)
     bindings = {}
     for method, path, op in specs.operations(spec):
@@ -153,7 +165,7 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         if not decl:
             raise BindingError(f"{where}: no x-understudy binding")
         bindings[op["operationId"]] = _binding(
-            spec, method, path, op, decl, collections, reserved, where
+            spec, method, path, op, decl, collections, reserved, listing, where
         )
     stamps = surface.get("stamps", {})
     return Surface(
@@ -212,6 +224,7 @@ def _collection(spec: dict[str, Any], name: str, decl: dict[str, Any]) -> Collec
         id_field=decl.get("id_field", "id"),
         id_style=decl.get("id_style", "ulid"),
         derive=tuple(decl.get("derive", ())),
+        default_sort=decl.get("default_sort"),
     )
 
 
@@ -259,6 +272,7 @@ def _binding(
     decl: dict[str, Any],
     collections: dict[str, Collection],
     reserved: set[Any],
+    listing: dict[str, Any],
     where: str,
 ) -> Binding:
     kind = decl.get("kind")
@@ -293,7 +307,8 @@ def _binding(
     ):
         raise BindingError(f"{where}: no lifecycle transition for action {decl['action']!r}")
     success = min(int(s) for s in op["responses"] if s.isdigit() and s.startswith("2"))
-    filters = _filters(spec, op, collection, reserved, where) if kind == "list" else ()
+    lenient = listing.get("unmatched_params") == "ignore"
+    filters = _filters(spec, op, collection, reserved, lenient, where) if kind == "list" else ()
     known = {"kind", "collection", "id", "scope", "action", "key", "handler"}
     return Binding(
         operation_id=op["operationId"],
@@ -317,10 +332,14 @@ def _filters(
     op: dict[str, Any],
     collection: Collection | None,
     reserved: set[Any],
+    lenient: bool,
     where: str,
 ) -> tuple[Filter, ...]:
     """Every query parameter of a list operation is a filter on a field: by declaration
-    (``x-understudy-filter``), by name (equality), or ``<field>_from``/``_to`` (a range)."""
+    (``x-understudy-filter: {field, op}`` with op eq, gte, lte, contains or ``present: true``;
+    ``{ignore: true}`` for a parameter that selects nothing), by name (equality), or
+    ``<field>_from``/``_to`` (a range). A surface whose list declares
+    ``unmatched_params: ignore`` accepts other parameters without applying them."""
     if collection is None:
         return ()
     found = []
@@ -330,6 +349,8 @@ def _filters(
         if param["in"] != "query" or name in reserved:
             continue
         decl = param.get("x-understudy-filter")
+        if decl and decl.get("ignore"):
+            continue
         if decl:
             op_name = "present" if decl.get("present") else decl.get("op", "eq")
             found.append(Filter(name, decl["field"], op_name))
@@ -338,6 +359,6 @@ def _filters(
         elif name.endswith(("_from", "_to")) and name.rsplit("_", 1)[0] in collection.fields:
             base, suffix = name.rsplit("_", 1)
             found.append(Filter(name, base, "gte" if suffix == "from" else "lte"))
-        else:
+        elif not lenient:
             raise BindingError(f"{where}: query parameter {name!r} filters no field")
     return tuple(found)
