@@ -120,7 +120,7 @@ class Mock:
             base_path=prefix or None,
             name=mount.name,
             resolver=_EngineResolver(mounted),
-            security_map=_security_map(self.config, surface),
+            security_map=_security_map(self.config, surface, self.stores[mount.surface]),
             validator_map=VALIDATOR_MAP,
             strict_validation=True,
             validate_responses=self.config.validate_responses,
@@ -283,7 +283,7 @@ def _no_content(mounted: Mounted, headers: dict[str, str]) -> Any:
     return response
 
 
-def _security_map(config: Config, surface: binding.Surface) -> dict[str, type]:
+def _security_map(config: Config, surface: binding.Surface, store: MemoryStore) -> dict[str, type]:
     """Security handlers bound to this mock's configuration and this surface's claims."""
     if surface.auth.get("type") == "jwt":
 
@@ -309,13 +309,31 @@ def _security_map(config: Config, surface: binding.Surface) -> dict[str, type]:
 
         return {"bearer": Bearer}
     if surface.auth.get("type") == "api_key":
-        from understudy.mock import surfaces
+        keys = surface.auth.get("collection", "api_keys")
 
-        verify_key = surfaces.api_key_verifier(surface)
+        def verify_key(key: str, header: str) -> dict[str, Any]:
+            """An API key is a record of the surface's key collection, naming its user."""
+            record = store.get(keys, key)
+            if record is None or record.get("header", header).lower() != header.lower():
+                raise errors.Unauthorized(f"The {header} is not valid")
+            caller = Caller(
+                tenant=record.get(surface.auth.get("tenant", "")),
+                actor=record.get(surface.auth.get("caller", "userId")),
+                claims=dict(record),
+            )
+            return {"caller": caller, "sub": caller.actor}
 
         class ApiKey(ApiKeySecurityHandler):
             def _resolve_func(self, scheme: Any) -> Any:
                 return verify_key
+
+            def _get_verify_func(self, fn: Any, loc: str, name: str, scopes: Any) -> Any:
+                def check(request: Any) -> Any:
+                    source = request.headers if loc == "header" else request.query_params
+                    key = source.get(name)
+                    return NO_VALUE if key is None else fn(key, name)
+
+                return check
 
         return {"apiKey": ApiKey}
     return {}

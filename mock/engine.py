@@ -55,8 +55,10 @@ IDEMPOTENCY = "_idempotency"  # the store collection of cached idempotent answer
 
 Handler = Callable[["Engine", Call], Reply]
 Deriver = Callable[[dict[str, Any], Mapping[str, Any] | None], dict[str, Any]]
+Authorizer = Callable[["Engine", Call], None]
 HANDLERS: dict[str, Handler] = {}
 DERIVERS: dict[str, Deriver] = {}
+AUTHORIZERS: dict[str, Authorizer] = {}
 
 
 def _registrar(registry: dict[str, Any], what: str) -> Callable[[str], Callable[[Any], Any]]:
@@ -77,6 +79,8 @@ handler = _registrar(HANDLERS, "handler")
 # per-surface field computation for ``derive: [name]`` on a collection: gets the record about
 # to be stored and the fields the write set, returns it completed (or raises Unprocessable)
 deriver = _registrar(DERIVERS, "deriver")
+# per-surface access checks for ``authorize: [name]`` on the surface: raise Forbidden/NotFound
+authorizer = _registrar(AUTHORIZERS, "authorizer")
 
 
 class Clock:
@@ -138,6 +142,8 @@ class Engine:
     def handle(self, call: Call) -> Reply:
         if call.body is not None and not isinstance(call.body, Mapping):
             raise errors.BadRequest("The request body must be a JSON object")
+        for name in self.surface.authorize:
+            AUTHORIZERS[name](self, call)
         idempotency = call.binding.options.get("idempotency")
         key = call.params.get(idempotency["header"]) if idempotency else None
         if key:

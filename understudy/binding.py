@@ -132,6 +132,7 @@ class Surface:
     listing: dict[str, Any]
     errors: str
     collections: dict[str, Collection]
+    authorize: tuple[str, ...]  # per-surface checks run before every operation (mock.engine)
     bindings: dict[str, Binding]  # by operationId
 
 
@@ -179,6 +180,7 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         listing=listing,
         errors=surface.get("errors", "problem"),
         collections=collections,
+        authorize=tuple(surface.get("authorize", ())),
         bindings=bindings,
     )
 
