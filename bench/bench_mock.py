@@ -41,6 +41,7 @@ RESULTS = ROOT / "bench" / "results"
 TENANT, SUB = "ten_bench", "per_01HXK3Z5Q8V2N7M4B6C9D1E3F5"
 ENTRIES = "/api/v1/work/time-entries"
 SERVER_CPU, LOAD_CPU = "0", "1"
+START_TIMEOUT = 180  # seconds; Prism's dynamic mode is slow to start on a loaded machine
 
 
 def main() -> int:
@@ -70,7 +71,9 @@ def main() -> int:
         began = time.perf_counter()
         process, base = start(port)
         try:
-            _wait_until_up(base, token)
+            if not _wait_until_up(base, token):
+                print(f"{name} did not answer within {START_TIMEOUT} s: skipped", file=sys.stderr)
+                continue
             starts[name] = time.perf_counter() - began
             record_id = _prepare(base, token)
             for scenario, script in _scenarios(base, token, record_id).items():
@@ -154,19 +157,19 @@ def _start_prism(
     ), f"http://127.0.0.1:{port}"
 
 
-def _wait_until_up(base: str, token: str) -> None:
-    deadline = time.monotonic() + 60
+def _wait_until_up(base: str, token: str) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         try:
             if (
                 httpx.get(base + ENTRIES, headers={"Authorization": f"Bearer {token}"}).status_code
                 == 200
             ):
-                return
+                return True
         except httpx.TransportError:
             pass
         time.sleep(0.02)
-    raise RuntimeError(f"{base} did not come up")
+    return False
 
 
 def _create_body() -> dict[str, Any]:
