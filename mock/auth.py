@@ -22,9 +22,13 @@ ALGORITHM = "HS256"
 DAY = 24 * 3600
 
 
-def mint(secret: str, claims: Mapping[str, Any], *, ttl: int = 30 * DAY) -> str:
-    now = int(time.time())
-    payload = {"iat": now, "exp": now + ttl, **{k: v for k, v in claims.items() if v is not None}}
+def mint(secret: str, claims: Mapping[str, Any], *, ttl: int | None = 30 * DAY) -> str:
+    """A signed token; ``ttl=None`` gives one without ``iat``/``exp``, the same bytes every
+    time, which a frontend can keep in its configuration across restarts of the mock."""
+    payload = {k: v for k, v in claims.items() if v is not None}
+    if ttl is not None:
+        now = int(time.time())
+        payload = {"iat": now, "exp": now + ttl, **payload}
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 

@@ -36,20 +36,19 @@ def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
             "docs": [base + m.prefix + "/ui/" for m in sorted(mounts, key=lambda m: m.prefix)],
         }
         tenant = _tenant(mock, surface)
-        identity = dict(tenant.credentials) if tenant else {}
         auth_decl = mounts[0].surface.auth if mounts else {}
+        identity = dict(tenant.credentials) if tenant else dict(auth_decl.get("demo", {}))
         if auth_decl.get("type") == "jwt" and identity:
             claims = {
                 auth_decl.get("tenant", "tenant_id"): identity.get("tenant_id"),
                 auth_decl.get("caller", "sub"): identity.get("sub"),
             }
-            token = auth.mint(mock.config.secret, claims)
+            token = auth.mint(mock.config.secret, claims, ttl=None)  # stable across restarts
             identity["token"] = token
             identity["headers"] = {"Authorization": f"Bearer {token}"}
             if identity.get("app_id") and auth_decl.get("app"):
-                app_token = auth.mint(
-                    mock.config.secret, {**claims, auth_decl["app"]: identity["app_id"]}
-                )
+                app_claims = {**claims, auth_decl["app"]: identity["app_id"]}
+                app_token = auth.mint(mock.config.secret, app_claims, ttl=None)
                 identity["app_token"] = app_token
         entry.update(identity)
         out[surface] = entry
