@@ -120,3 +120,20 @@ def test_surfaces_command_lists_operation_counts(capsys: pytest.CaptureFixture[s
 def test_serve_refuses_an_unknown_app_class() -> None:
     with pytest.raises(Exception, match="app must be"):
         Mock(Config(app="django", demo=False))
+
+
+def test_credentials_give_working_tokens_for_every_jwt_surface() -> None:
+    mock = create_app(Config(demo=False))
+    client = mock.app.test_client()
+    credentials = client.get("/__understudy/credentials").json()
+    assert credentials == client.get("/__understudy/credentials").json()  # stable tokens
+    for surface, path in (("edm", "/edm" + ENTRIES), ("tracker", None)):
+        entry = credentials[surface]
+        assert entry["token"] and entry["headers"]["Authorization"] == f"Bearer {entry['token']}"
+        if path:
+            assert client.get(path, headers=entry["headers"]).status_code == 200
+    app_token = credentials["edm"]["app_token"]
+    created = client.post(
+        "/edm" + ENTRIES, json={"hours": 1}, headers={"Authorization": f"Bearer {app_token}"}
+    ).json()
+    assert created["app_id"] == credentials["edm"]["app_id"]
