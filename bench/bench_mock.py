@@ -151,7 +151,7 @@ def _start_prism(
 ) -> tuple[subprocess.Popen[bytes], str]:
     command = ["taskset", "-c", SERVER_CPU, str(binary), "mock", "-p", str(port), str(spec)]
     if dynamic:
-        command.insert(4, "-d")
+        command.insert(5, "-d")  # after "mock"
     return subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     ), f"http://127.0.0.1:{port}"
