@@ -50,6 +50,9 @@ def main() -> int:
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--skip-prism", action="store_true", help="measure only the mock")
+    parser.add_argument(
+        "--only", action="append", default=[], help="measure only this server (repeatable)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
@@ -64,6 +67,8 @@ def main() -> int:
         servers["prism static"] = lambda port: _start_prism(prism, spec_file, port, dynamic=False)
         servers["prism dynamic"] = lambda port: _start_prism(prism, spec_file, port, dynamic=True)
 
+    if args.only:
+        servers = {name: start for name, start in servers.items() if name in args.only}
     rows: list[dict[str, Any]] = []
     starts: dict[str, float] = {}
     for name, start in servers.items():
