@@ -145,9 +145,8 @@ class Engine:
         for name in self.surface.authorize:
             AUTHORIZERS[name](self, call)
         idempotency = call.binding.options.get("idempotency")
-        key = call.params.get(idempotency["header"]) if idempotency else None
-        if key:
-            return self._idempotent(call, key, idempotency["ttl"])
+        if idempotency and call.params.get(idempotency["header"]):
+            return self._idempotent(call, call.params[idempotency["header"]], idempotency["ttl"])
         return self._dispatch(call)
 
     def _dispatch(self, call: Call) -> Reply:
