@@ -10,9 +10,11 @@ the whole schema dumped; this one compiles once and names the parameter.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
@@ -54,9 +56,28 @@ class CachedParameterValidator(ParameterValidator):
         return None
 
 
+class _JSONNull:
+    """The body was the JSON literal ``null`` — unlike an absent body, it is validated."""
+
+
+JSON_NULL = _JSONNull()
+
+
 class CachedJSONBodyValidator(JSONRequestBodyValidator):
+    async def _parse(self, stream: Any, scope: Any) -> Any:
+        raw = b"".join([chunk async for chunk in stream]).decode(self._encoding)
+        if not raw:
+            return None
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise BadRequestProblem(detail=f"The request body is not valid JSON: {exc}") from None
+        return JSON_NULL if body is None else body
+
     def _validate(self, body: Any) -> dict[str, Any] | None:
-        if body is None and not self._required:  # an optional body may be absent (OpenAPI)
+        if body is JSON_NULL:
+            body = None
+        elif body is None and not self._required:  # an optional body may be absent (OpenAPI)
             return None
         return super()._validate(body)
 

@@ -360,6 +360,10 @@ def test_bad_input_is_400(alice: httpx.Client) -> None:
         400,
     )["detail"]
     assert "UTF-8" in detail
+    request = create(alice, "hr_requests")
+    fulfil = f"{CRUD['hr_requests']}/{request['id']}/fulfill"
+    json_null = {"content": b"null", "headers": {"content-type": "application/json"}}
+    _problem(alice.post(fulfil, **json_null), 400)  # an optional body may be absent, not null
 
 
 @pytest.mark.parametrize("scenario", ["none", "garbage", "wrong-secret", "expired", "no-tenant"])
