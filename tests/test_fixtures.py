@@ -1,0 +1,123 @@
+"""Generated tenants: valid against the spec, coherent, deterministic — and what the mock serves."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from understudy import binding, fixtures, specs
+from understudy.mock import auth
+from understudy.mock.app import create_app
+from understudy.mock.config import Config
+
+SPEC = specs.bundle(specs.mount("edm"))
+SURFACE = binding.read_surface("edm", SPEC)
+
+
+@pytest.fixture(scope="module")
+def tenant() -> fixtures.Tenant:
+    return fixtures.generate("edm", size="small", seed=42)
+
+
+def test_every_record_validates_against_its_schema(tenant: fixtures.Tenant) -> None:
+    failures = []
+    for name, records in tenant.collections.items():
+        assert records, f"no {name} generated"
+        validator = specs.validator(SPEC, f"/components/schemas/{SURFACE.collections[name].schema}")
+        for record in records:
+            failures += [f"{name} {record['id']}: {e.message}" for e in validator.iter_errors(record)]
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_ids_are_unique_and_prefixed(tenant: fixtures.Tenant) -> None:
+    for name, records in tenant.collections.items():
+        prefix = SURFACE.collections[name].id_prefix + "_"
+        ids = [r["id"] for r in records]
+        assert len(ids) == len(set(ids)) and all(i.startswith(prefix) for i in ids)
+
+
+def test_time_is_logged_on_working_days_within_a_day(tenant: fixtures.Tenant) -> None:
+    per_day: dict[tuple[str, str], float] = defaultdict(float)
+    people = {p["id"] for p in tenant.pools["people"]}
+    for entry in tenant.collections["time_entries"]:
+        day = datetime.fromisoformat(entry["date"])
+        assert day.weekday() < 5 and entry["date"].endswith("T00:00:00Z")
+        assert entry["person_id"] in people and entry["project_id"] in tenant.pools["projects"]
+        assert entry["created_at"][:10] == entry["date"][:10]  # logged the same day
+        per_day[(entry["person_id"], entry["date"])] += entry["hours"]
+    assert max(per_day.values()) <= 8
+
+
+def test_capacity_of_a_person_never_exceeds_100_percent(tenant: fixtures.Tenant) -> None:
+    load: dict[tuple[str, str], float] = defaultdict(float)
+    for allocation in tenant.collections["capacity"]:
+        assert allocation["period_start"] <= allocation["period_end"]
+        load[(allocation["person_id"], allocation["period_start"])] += allocation["allocated_pct"]
+    assert load and max(load.values()) <= 100
+
+
+def test_statuses_agree_with_their_stamps(tenant: fixtures.Tenant) -> None:
+    for name, collection in SURFACE.collections.items():
+        lifecycle = collection.lifecycle
+        if not lifecycle:
+            continue
+        for record in tenant.collections[name]:
+            if record[lifecycle.field] == lifecycle.initial:  # nothing happened yet
+                stamped = {f for t in lifecycle.transitions for f in t.stamp}
+                assert all(record[f] is None for f in stamped), record
+            for move in lifecycle.transitions:
+                if record[lifecycle.field] == move.to:  # reached by this or another move
+                    reached = [t for t in lifecycle.transitions if t.to == move.to]
+                    assert any(all(record[f] is not None for f in t.stamp) for t in reached), record
+    approved = [r for r in tenant.collections["access_requests"] if r["approver_id"]]
+    assert all(r["approver_id"] != r["requester_id"] for r in approved)
+
+
+def test_threads_and_other_rules(tenant: fixtures.Tenant) -> None:
+    comments = {c["id"]: c for c in tenant.collections["comments"]}
+    replies = [c for c in comments.values() if c["parent_comment_id"]]
+    assert replies
+    for reply in replies:
+        parent = comments[reply["parent_comment_id"]]
+        assert parent["created_at"] < reply["created_at"] and parent["entity_id"] == reply["entity_id"]
+    for trip in tenant.collections["travel"]:
+        assert trip["departure_at"] <= trip["return_at"]
+    for item in tenant.collections["pending"]:
+        if item["total_steps"] is not None and item["current_step_index"] is not None:
+            assert item["current_step_index"] < item["total_steps"]
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    first = fixtures.write(fixtures.generate("edm", seed=7), tmp_path / "a.json").read_bytes()
+    second = fixtures.write(fixtures.generate("edm", seed=7), tmp_path / "b.json").read_bytes()
+    other = fixtures.write(fixtures.generate("edm", seed=8), tmp_path / "c.json").read_bytes()
+    assert first == second and first != other
+    lines = fixtures.write(fixtures.generate("edm", seed=7), tmp_path / "a.ndjson").read_text()
+    assert lines.count("\n") == sum(fixtures.generate("edm", seed=7).counts().values())
+
+
+def test_sizes_and_explicit_counts() -> None:
+    small = fixtures.generate("edm", size="small")
+    assert len(small.pools["people"]) == 10
+    custom = fixtures.generate("edm", size={"people": 3, "days": 7})
+    assert len(custom.pools["people"]) == 3 and custom.counts()["time_entries"] < small.counts()["time_entries"]
+    with pytest.raises(ValueError, match="unknown size"):
+        fixtures.generate("edm", size="enormous")
+    with pytest.raises(ValueError, match="no fixtures"):
+        fixtures.generate("nowhere")
+
+
+def test_the_mock_serves_the_demo_tenant(tenant: fixtures.Tenant) -> None:
+    mock = create_app(Config(surfaces=("edm",), seed=42, size="small"))
+    client = mock.app.test_client()
+    credentials = client.get("/__understudy/credentials").json()["edm"]
+    assert credentials["tenant_id"] == tenant.credentials["tenant_id"]
+    assert credentials["sub"] in {p["id"] for p in tenant.pools["people"]}
+    listed = client.get("/edm/api/v1/work/time-entries", headers=credentials["headers"]).json()
+    assert listed["pagination"]["total"] == tenant.counts()["time_entries"]
+    stranger = auth.mint(mock.config.secret, {"tenant_id": "ten_other", "sub": credentials["sub"]})
+    empty = client.get("/edm/api/v1/work/time-entries", headers={"Authorization": f"Bearer {stranger}"})
+    assert empty.json()["pagination"]["total"] == 0
