@@ -28,7 +28,9 @@ def test_every_record_validates_against_its_schema(tenant: fixtures.Tenant) -> N
         assert records, f"no {name} generated"
         validator = specs.validator(SPEC, f"/components/schemas/{SURFACE.collections[name].schema}")
         for record in records:
-            failures += [f"{name} {record['id']}: {e.message}" for e in validator.iter_errors(record)]
+            failures += [
+                f"{name} {record['id']}: {e.message}" for e in validator.iter_errors(record)
+            ]
     assert not failures, "\n".join(failures[:20])
 
 
@@ -82,7 +84,9 @@ def test_threads_and_other_rules(tenant: fixtures.Tenant) -> None:
     assert replies
     for reply in replies:
         parent = comments[reply["parent_comment_id"]]
-        assert parent["created_at"] < reply["created_at"] and parent["entity_id"] == reply["entity_id"]
+        assert (
+            parent["created_at"] < reply["created_at"] and parent["entity_id"] == reply["entity_id"]
+        )
     for trip in tenant.collections["travel"]:
         assert trip["departure_at"] <= trip["return_at"]
     for item in tenant.collections["pending"]:
@@ -103,7 +107,10 @@ def test_sizes_and_explicit_counts() -> None:
     small = fixtures.generate("edm", size="small")
     assert len(small.pools["people"]) == 10
     custom = fixtures.generate("edm", size={"people": 3, "days": 7})
-    assert len(custom.pools["people"]) == 3 and custom.counts()["time_entries"] < small.counts()["time_entries"]
+    assert (
+        len(custom.pools["people"]) == 3
+        and custom.counts()["time_entries"] < small.counts()["time_entries"]
+    )
     with pytest.raises(ValueError, match="unknown size"):
         fixtures.generate("edm", size="enormous")
     with pytest.raises(ValueError, match="no fixtures"):
@@ -119,5 +126,7 @@ def test_the_mock_serves_the_demo_tenant(tenant: fixtures.Tenant) -> None:
     listed = client.get("/edm/api/v1/work/time-entries", headers=credentials["headers"]).json()
     assert listed["pagination"]["total"] == tenant.counts()["time_entries"]
     stranger = auth.mint(mock.config.secret, {"tenant_id": "ten_other", "sub": credentials["sub"]})
-    empty = client.get("/edm/api/v1/work/time-entries", headers={"Authorization": f"Bearer {stranger}"})
+    empty = client.get(
+        "/edm/api/v1/work/time-entries", headers={"Authorization": f"Bearer {stranger}"}
+    )
     assert empty.json()["pagination"]["total"] == 0
