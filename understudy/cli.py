@@ -2,6 +2,7 @@
 
 understudy serve     run the mock (every surface, demo tenant loaded)
 understudy token     mint a bearer token for the mock's JWT surfaces
+understudy seed      generate a demo tenant: to a file, into a mock, or through any API
 understudy surfaces  list the surfaces and their operations
 """
 
@@ -88,6 +89,12 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(args: argparse.Namespace) -> int:
+    from understudy.fixtures import command
+
+    return command.run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="understudy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -147,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--ttl", type=int, default=30 * 24 * 3600, help="lifetime in seconds (default 30 days)"
     )
     token.set_defaults(run=_token)
+
+    from understudy.fixtures import command
+
+    command.add_parser(commands).set_defaults(run=_seed)
     return parser
 
 
