@@ -26,6 +26,7 @@ class Config:
     cors_origins: tuple[str, ...] = ("*",)
     seed: int = 42
     size: str = "small"
+    fixture: str | None = None  # a named fixture (fixtures/data/<name>.yaml) instead of seed/size
     demo: bool = True  # load the deterministic demo tenant on start
     validate_responses: bool = False  # the test suite turns it on: the mock never lies
     max_body: int = MiB

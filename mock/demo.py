@@ -20,7 +20,7 @@ def load(mock: Mock) -> dict[str, int]:
     return loaded
 
 
-_generated: dict[tuple[str, str, int], Any] = {}
+_generated: dict[tuple[str, str, int], Any] = {}  # (surface, size or fixture, seed)
 
 
 def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
@@ -59,7 +59,14 @@ def _tenant(mock: Mock, surface: str) -> Any:
     """The surface's demo tenant, generated once per (surface, size, seed)."""
     if surface not in getattr(fixtures, "SURFACES", ()):
         return None
-    key = (surface, mock.config.size, mock.config.seed)
+    config = mock.config
+    if config.fixture:
+        key = (surface, config.fixture, 0)
+        if key not in _generated:
+            named = fixtures.load_named(config.fixture)
+            _generated[key] = named if named.surface == surface else None
+        return _generated[key]
+    key = (surface, config.size, config.seed)
     if key not in _generated:
-        _generated[key] = fixtures.generate(surface, size=mock.config.size, seed=mock.config.seed)
+        _generated[key] = fixtures.generate(surface, size=config.size, seed=config.seed)
     return _generated[key]

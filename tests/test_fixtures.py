@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,16 @@ def tenant() -> fixtures.Tenant:
     return fixtures.generate("edm", size="small", seed=42)
 
 
-def test_every_record_validates_against_its_schema(tenant: fixtures.Tenant) -> None:
+@pytest.fixture(scope="module", params=["generated", "edm-demo"])
+def any_tenant(request: pytest.FixtureRequest) -> fixtures.Tenant:
+    """The generated tenant, and the hand-curated named fixture."""
+    if request.param == "generated":
+        return fixtures.generate("edm", size="small", seed=42)
+    return fixtures.load_named(request.param)
+
+
+def test_every_record_validates_against_its_schema(any_tenant: fixtures.Tenant) -> None:
+    tenant = any_tenant
     failures = []
     for name, records in tenant.collections.items():
         assert records, f"no {name} generated"
@@ -34,7 +44,8 @@ def test_every_record_validates_against_its_schema(tenant: fixtures.Tenant) -> N
     assert not failures, "\n".join(failures[:20])
 
 
-def test_ids_are_unique_and_prefixed(tenant: fixtures.Tenant) -> None:
+def test_ids_are_unique_and_prefixed(any_tenant: fixtures.Tenant) -> None:
+    tenant = any_tenant
     for name, records in tenant.collections.items():
         prefix = SURFACE.collections[name].id_prefix + "_"
         ids = [r["id"] for r in records]
@@ -61,7 +72,8 @@ def test_capacity_of_a_person_never_exceeds_100_percent(tenant: fixtures.Tenant)
     assert load and max(load.values()) <= 100
 
 
-def test_statuses_agree_with_their_stamps(tenant: fixtures.Tenant) -> None:
+def test_statuses_agree_with_their_stamps(any_tenant: fixtures.Tenant) -> None:
+    tenant = any_tenant
     for name, collection in SURFACE.collections.items():
         lifecycle = collection.lifecycle
         if not lifecycle:
@@ -130,3 +142,36 @@ def test_the_mock_serves_the_demo_tenant(tenant: fixtures.Tenant) -> None:
         "/edm/api/v1/work/time-entries", headers={"Authorization": f"Bearer {stranger}"}
     )
     assert empty.json()["pagination"]["total"] == 0
+
+
+def test_references_point_at_the_tenant(any_tenant: fixtures.Tenant) -> None:
+    """Every id-shaped value names a person, project, task or record of the same tenant."""
+    known = {p["id"] for p in any_tenant.pools["people"]}
+    known |= set(any_tenant.pools["projects"]) | set(any_tenant.pools["tasks"])
+    known |= {r["id"] for records in any_tenant.collections.values() for r in records}
+    known |= {any_tenant.credentials["tenant_id"], any_tenant.credentials["app_id"]}
+    id_shaped = re.compile(r"^(per|prj|tsk|tme|cmt|cap|acr|hrq|pnd|eqp|trv|ten|app)_[0-9A-Z]{26}$")
+    dangling = [
+        (record["id"], key, value)
+        for records in any_tenant.collections.values()
+        for record in records
+        for key, value in record.items()
+        if isinstance(value, str) and id_shaped.match(value) and value not in known
+    ]
+    assert not dangling, dangling[:10]
+    tenants = {r["tenant_id"] for records in any_tenant.collections.values() for r in records}
+    assert tenants == {any_tenant.credentials["tenant_id"]}
+
+
+def test_the_mock_starts_on_a_named_fixture() -> None:
+    mock = create_app(Config(surfaces=("edm",), fixture="edm-demo"))
+    client = mock.app.test_client()
+    credentials = client.get("/__understudy/credentials").json()["edm"]
+    assert credentials["sub"] == "per_01DEM00000000000000000ANNA"
+    entry = client.get(
+        "/edm/api/v1/work/time-entries/tme_01DEM000000000000000000001",
+        headers=credentials["headers"],
+    )
+    assert entry.status_code == 200 and entry.json()["notes"] == "Checkout address form validation"
+    with pytest.raises(ValueError, match="no named fixture 'nope'; known: edm-demo"):
+        fixtures.load_named("nope")

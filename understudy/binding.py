@@ -16,6 +16,7 @@ Values may name variables: ``$now``, ``$caller``, ``$tenant``, ``$app``.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,23 @@ class Lifecycle:
 
     def for_action(self, action: str) -> Transition | None:
         return next((t for t in self.transitions if t.action == action), None)
+
+    def route(self, start: str, goal: str | None) -> list[Transition]:
+        """The shortest walk of transitions from ``start`` to ``goal`` (breadth first);
+        empty when already there or unreachable."""
+        if goal is None or goal == start:
+            return []
+        seen = {start}
+        queue: deque[tuple[str, list[Transition]]] = deque([(start, [])])
+        while queue:
+            state, path = queue.popleft()
+            for move in self.transitions:
+                if state in move.sources and move.to not in seen:
+                    if move.to == goal:
+                        return [*path, move]
+                    seen.add(move.to)
+                    queue.append((move.to, [*path, move]))
+        return []
 
     def for_move(self, source: str, target: str) -> Transition | None:
         """The transition a PATCH of the status field may make, if any."""

@@ -42,6 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
         cors_origins=tuple(args.cors_origin) or None,
         seed=args.seed,
         size=args.size,
+        fixture=args.fixture,
         demo=False if args.empty else None,
         validate_responses=True if args.validate_responses else None,
     )
@@ -134,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--seed", type=int, help="demo tenant seed (default 42)")
     serve.add_argument("--size", help="demo tenant size: small, medium, large (default small)")
+    serve.add_argument(
+        "--fixture", help="start on a named fixture (fixtures/data/NAME.yaml), e.g. edm-demo"
+    )
     serve.add_argument("--empty", action="store_true", help="start with no demo data")
     serve.add_argument(
         "--validate-responses",
