@@ -8,10 +8,12 @@ each operation resolves to a view over the generic engine (``mock.engine``) by i
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
 
 import connexion
 from connexion.exceptions import ProblemException
@@ -31,6 +33,8 @@ from understudy.mock.engine import Call, Caller, Engine
 from understudy.mock.guard import Guard, Journal
 from understudy.mock.store import MemoryStore
 from understudy.mock.validators import VALIDATOR_MAP
+
+log = logging.getLogger("understudy.mock")
 
 JSON = "application/json"
 # per-surface modules, imported for the behaviour they register with @handler / @deriver
@@ -170,7 +174,8 @@ class Mock:
                 404: f"No operation at {request.url.path}",
                 405: f"{request.method} is not allowed on {request.url.path}",
             }.get(status, str(exc.detail))
-        else:  # a bug in the mock: still a shaped answer, and the journal shows it
+        else:  # a bug in the mock: still a shaped answer, the journal and the log show it
+            log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
             status, detail, headers = 500, f"The mock failed: {type(exc).__name__}: {exc}", {}
         body, content_type, headers = self.error_response(
             request.url.path, status, detail, None, headers

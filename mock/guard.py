@@ -84,6 +84,10 @@ class Guard:
             )
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if _CONTROL.search(scope["path"]):
+            # no id or name holds one; left alone, Flask's router and connexion's disagree → 500
+            await self._error(scope, send, 400, "The path contains control characters")
+            return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         prefer = dict(_PREFER.findall(headers.get("prefer", "")))
         latency = prefer.get("latency") or headers.get("x-understudy-latency", "")
@@ -143,6 +147,9 @@ class Guard:
             raw_headers.append((b"retry-after", b"1"))
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

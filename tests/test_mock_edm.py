@@ -347,6 +347,7 @@ def test_bad_input_is_400(alice: httpx.Client) -> None:
     _problem(alice.get(path, params={"page_size": 500}), 400)
     _problem(alice.get(path, params={"nonsense": 1}), 400)
     _problem(alice.get(f"{path}/not-an-id"), 400)
+    _problem(alice.get(f"{path}/ab%0Acd"), 400)  # found by the contract harness: was a 500
     _problem(alice.post(path, json={"hours": 0.3}), 400)  # not a multiple of 0.25
     _problem(alice.post(path, json={"hours": 24.25}), 400)
     _problem(alice.post(path, json=[1, 2]), 400)
