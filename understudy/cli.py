@@ -3,6 +3,7 @@
 understudy serve     run the mock (every surface, demo tenant loaded)
 understudy token     mint a bearer token for the mock's JWT surfaces
 understudy seed      generate a demo tenant: to a file, into a mock, or through any API
+understudy verify    check a running implementation against the spec
 understudy surfaces  list the surfaces and their operations
 """
 
@@ -162,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     from understudy.fixtures import command
 
     command.add_parser(commands).set_defaults(run=_seed)
+
+    from understudy.contracts import command as verify_command
+
+    verify_command.add_parser(commands).set_defaults(run=verify_command.run)
     return parser
 
 

@@ -1,0 +1,94 @@
+"""Schema conformance, by schemathesis 4: every operation with valid and invalid data
+(examples, coverage, fuzzing) and stateful workflows over the spec's links, against
+schemathesis' own checks (status codes, content types, headers, bodies, 5xx, bad input
+accepted, good input refused, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+
+from understudy.contracts.outcome import Outcome, Result
+
+# statuses a valid request may get: the specs document 409 (conflicts, refused transitions)
+# and 422 (rules the schema cannot express, e.g. period_end before period_start)
+POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def check_names() -> list[str]:
+    from schemathesis.checks import CHECKS, load_all_checks
+
+    load_all_checks()
+    return list(CHECKS.get_all_names())
+
+
+def run(
+    spec: dict[str, Any],
+    result: Result,
+    *,
+    base_url: str,
+    headers: dict[str, str],
+    checks: list[str],
+    operations: list[str],
+    max_examples: int,
+    workers: int,
+    seed: int | None,
+    phases: tuple[str, ...] = PHASES,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    config: dict[str, Any] = {
+        "base-url": base_url,
+        "headers": headers,
+        "generation": {"max-examples": max_examples},
+        "workers": workers,
+        "checks": {
+            "enabled": False,
+            **{name: {"enabled": True} for name in checks},
+            "positive_data_acceptance": {
+                "enabled": "positive_data_acceptance" in checks,
+                "expected-statuses": POSITIVE_STATUSES,
+            },
+        },
+        "phases": {name: {"enabled": name in phases} for name in PHASES},
+    }
+    if seed is not None:
+        config["seed"] = seed
+    schema = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig.from_dict(config))
+    if operations:
+        schema = schema.include(operation_id=operations)
+    ran: dict[tuple[str, str], Outcome] = {}
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            result.cases += len(recorder.cases)
+            for case_id, nodes in recorder.checks.items():
+                for node in nodes:
+                    _record(ran, recorder, case_id, node)
+            if progress:
+                progress(recorder.label)
+        elif isinstance(event, events.NonFatalError):
+            result.errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
+        elif isinstance(event, events.FatalError):
+            result.errors.append(f"schemathesis stopped: {event.exception}")
+    result.requests += result.cases
+    result.outcomes.extend(ran.values())
+
+
+def _record(ran: dict[tuple[str, str], Outcome], recorder: Any, case_id: str, node: Any) -> None:
+    case = recorder.cases[case_id].value
+    label = f"{case.operation.method.upper()} {case.operation.path}"
+    key = (node.name, label)
+    outcome = ran.setdefault(key, Outcome(node.name, label, passed=True))
+    info = node.failure_info
+    if info is None or not outcome.passed:
+        return  # keep the first failure of each (check, operation): the rest repeat it
+    failure = info.failure
+    outcome.passed = False
+    outcome.message = f"{failure.title}: {failure.message}".strip().rstrip(":")
+    steps = [step.curl for step in info.steps] if info.steps else []
+    outcome.curl = steps or [info.code_sample]

@@ -1,0 +1,69 @@
+"""HTTP for the semantic checks: one client per identity, every exchange reproducible.
+
+A ``Probe`` sends requests as one identity (tenant A, or the other tenant B) and keeps the
+last exchanges as ``curl`` commands, with the credentials replaced by ``$UNDERSTUDY_AUTH_A``
+/ ``_B`` so a report can be pasted into a shell (export the variables first) and never leaks
+a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+import httpx
+
+from understudy.contracts.outcome import Counter
+
+
+class Probe:
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str],
+        name: str,
+        counter: Counter,
+        trail: list[str],
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers
+        self.name = name  # "A" or "B"
+        self.counter = counter
+        self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        self.trail = trail  # curl commands of this check (shared by A and B), oldest first
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        self.counter.requests += 1
+        self.trail.append(self.curl(method, path, json_body, params, headers))
+        return self.client.request(method, path, json=json_body, params=params, headers=headers)
+
+    def curl(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        params: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+    ) -> str:
+        url = str(httpx.URL(self.base_url + path, params=params))
+        parts = ["curl", "-X", method, shlex.quote(url)]
+        for name in self.headers:
+            parts += ["-H", f'"{name}: $UNDERSTUDY_AUTH_{self.name}"']
+        for name, value in (headers or {}).items():
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if body is not None:
+            parts += ["-H", "'Content-Type: application/json'", "-d", shlex.quote(json.dumps(body))]
+        return " ".join(parts)
+
+    def close(self) -> None:
+        self.client.close()

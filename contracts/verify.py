@@ -1,0 +1,135 @@
+"""``verify``: check an implementation of a surface against its spec.
+
+Two layers, both from the spec alone: schemathesis' conformance checks over every operation
+(``understudy.contracts.conformance``) and the semantic checks the schema cannot express
+(``understudy.contracts.semantic``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from understudy import binding, specs
+from understudy.contracts import conformance, semantic
+from understudy.contracts.outcome import Counter, Outcome, Result
+from understudy.contracts.probe import Probe
+
+
+class UsageError(ValueError):
+    """The verification cannot start as asked (exit 2)."""
+
+
+@dataclass
+class Options:
+    surface: str
+    base_url: str
+    headers: dict[str, str] = field(default_factory=dict)  # identity A
+    other_headers: dict[str, str] | None = None  # identity B, another tenant
+    mount: int = 0  # which mount of the surface (clockify has two)
+    max_examples: int = 10
+    workers: int = 2
+    seed: int | None = None
+    checks: list[str] = field(default_factory=list)  # empty: all
+    operations: list[str] = field(default_factory=list)  # operationIds; empty: all
+    phases: tuple[str, ...] = conformance.PHASES
+
+
+def all_checks() -> list[str]:
+    return [*conformance.check_names(), *semantic.REGISTRY]
+
+
+def verify(options: Options, progress: Callable[[str], None] | None = None) -> Result:
+    try:
+        spec = specs.bundle(specs.mount(options.surface, options.mount))
+    except (specs.SpecError, IndexError) as exc:
+        raise UsageError(str(exc)) from None
+    surface = binding.read_surface(options.surface, spec)
+    known = all_checks()
+    unknown = [c for c in options.checks if c not in known]
+    if unknown:
+        raise UsageError(f"unknown check {', '.join(unknown)}; known: {', '.join(known)}")
+    ids = {b.operation_id for b in surface.bindings.values()}
+    missing = [o for o in options.operations if o not in ids]
+    if missing:
+        raise UsageError(f"no operation {', '.join(missing)} in {options.surface}")
+    _reachable(options.base_url)
+
+    chosen = options.checks or known
+    result = Result(options.surface, options.base_url)
+    started = time.perf_counter()
+    schema_checks = [c for c in chosen if c in conformance.check_names()]
+    if schema_checks:
+        conformance.run(
+            spec,
+            result,
+            base_url=options.base_url,
+            headers=options.headers,
+            checks=schema_checks,
+            operations=options.operations,
+            max_examples=options.max_examples,
+            workers=options.workers,
+            seed=options.seed,
+            phases=options.phases,
+            progress=progress,
+        )
+    semantic_checks = [c for c in chosen if c in semantic.REGISTRY]
+    if semantic_checks:
+        _semantic(spec, surface, options, semantic_checks, result, progress)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _semantic(
+    spec: dict[str, Any],
+    surface: binding.Surface,
+    options: Options,
+    names: list[str],
+    result: Result,
+    progress: Callable[[str], None] | None,
+) -> None:
+    counter = Counter()
+    selected = set(options.operations)
+    for plan in semantic.plans(surface):
+        ops = [plan.create, plan.get, plan.list, plan.update, plan.delete, *plan.actions.values()]
+        if selected and not selected & {op.operation_id for op in ops if op}:
+            continue
+        for name in names:
+            trail: list[str] = []
+            a = Probe(options.base_url, options.headers, "A", counter, trail)
+            b = (
+                Probe(options.base_url, options.other_headers, "B", counter, trail)
+                if options.other_headers
+                else None
+            )
+            ctx = semantic.Context(spec, surface, a, b)
+            outcome = Outcome(name, plan.label, passed=True)
+            try:
+                semantic.REGISTRY[name](ctx, plan)
+            except semantic.Skip as why:
+                outcome.skipped, outcome.message = True, str(why)
+            except semantic.Violation as violation:
+                outcome.passed, outcome.message = False, str(violation)
+                outcome.curl = trail[-6:]  # the requests that led to it
+            except httpx.HTTPError as exc:
+                outcome.passed, outcome.message = False, f"the request failed: {exc}"
+                outcome.curl = trail[-1:]
+            finally:
+                a.close()
+                if b:
+                    b.close()
+            result.outcomes.append(outcome)
+            if progress:
+                progress(f"{name} {plan.name}")
+    result.requests += counter.requests
+
+
+def _reachable(base_url: str) -> None:
+    try:
+        httpx.get(base_url, timeout=10)
+    except httpx.HTTPError as exc:
+        raise UsageError(f"cannot reach {base_url}: {exc}") from None
