@@ -25,6 +25,7 @@ import httpx
 
 from understudy import binding, specs
 from understudy.contracts.probe import Probe
+from understudy.fixtures.records import properties
 
 GONE = (404, 410)
 REFUSED = (403, 404)  # what another tenant may hear about a record it cannot see
@@ -113,9 +114,11 @@ class Context:
         if not isinstance(example, dict):
             raise Skip(f"{op.operation_id} has no request body example to create a record with")
         body = copy.deepcopy(example)
+        props = properties(self.spec, media.get("schema", {}))
         for name in op.key:  # a fresh key, so that an upsert creates
-            if isinstance(body.get(name), dict):
-                body[name] = _suffixed(body[name])
+            value = body.get(name, specs.resolve(self.spec, props.get(name, {})).get("example"))
+            if isinstance(value, dict):
+                body[name] = _suffixed(value)
         return body
 
     def create(self, plan: Plan, probe: Probe | None = None) -> dict[str, Any]:
@@ -507,8 +510,6 @@ def upsert(ctx: Context, plan: Plan) -> None:
 def _changed(spec: dict[str, Any], plan: Plan, body: dict[str, Any]) -> dict[str, Any]:
     """One plain text field of ``body`` with another valid value."""
     schema = spec["components"]["schemas"][plan.collection.schema]
-    from understudy.fixtures.records import properties
-
     props = properties(spec, schema)
     keys = set(plan.create.key) if plan.create else set()
     for name, value in body.items():

@@ -6,7 +6,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,12 +55,15 @@ class _Server(uvicorn.Server):
         pass
 
 
-def _serve(app: str) -> Iterator[LiveMock]:
+@contextmanager
+def running(mock: Mock, wrap: Callable[[Any], Any] | None = None) -> Iterator[LiveMock]:
+    """``mock`` served by a real uvicorn on an ephemeral loopback port; ``wrap`` may put an
+    ASGI middleware around it (the broken variants of the contract tests do)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    mock = create_app(Config(port=port, app=app, validate_responses=True))
-    server = _Server(uvicorn.Config(mock.app, log_level="warning"))
+    app = wrap(mock.app) if wrap else mock.app
+    server = _Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -67,9 +71,16 @@ def _serve(app: str) -> Iterator[LiveMock]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the mock did not start")
         time.sleep(0.05)
-    yield LiveMock(f"http://127.0.0.1:{port}", mock)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveMock(f"http://127.0.0.1:{port}", mock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _serve(app: str) -> Iterator[LiveMock]:
+    with running(create_app(Config(app=app, validate_responses=True))) as live:
+        yield live
 
 
 @pytest.fixture(scope="session")
