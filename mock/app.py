@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-
 import connexion
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
