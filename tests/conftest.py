@@ -19,6 +19,8 @@ from understudy.mock import auth
 from understudy.mock.app import Mock, create_app
 from understudy.mock.config import Config
 
+pytest_plugins = ["pytester"]
+
 TENANT_A = "ten_01HXAAAAAAAAAAAAAAAAAAAAAA"
 TENANT_B = "ten_01HXBBBBBBBBBBBBBBBBBBBBBB"
 ALICE = "per_01HXA11CE0000000000000000A"

@@ -295,3 +295,39 @@ def test_verify_command_exit_codes_and_junit(
         assert main([*argv, "--operation", "noSuchOperation"]) == 2
     assert main(["verify", "--base-url", "http://127.0.0.1:9", "--token", "t"]) == 2
     assert "cannot reach" in capsys.readouterr().err
+
+
+def test_the_pytest_plugin_runs_the_contract_and_own_checks(pytester: pytest.Pytester) -> None:
+    mock = create_app(Config(surfaces=("edm",), demo=False))
+    list_deleted(_engine(mock))
+    pytester.makeconftest('pytest_plugins = ["understudy.contracts.pytest_plugin"]')
+    pytester.makepyfile(
+        test_team="""
+        from understudy.contracts.pytest_plugin import test_contract  # noqa: F401
+        from understudy.contracts.semantic import Violation, semantic
+
+
+        @semantic("team_lists_answer")
+        def team_lists_answer(ctx, plan):
+            if plan.list and ctx.a.request("GET", ctx.path(plan.list)).status_code != 200:
+                raise Violation("a list did not answer 200")
+
+
+        def test_own_check(understudy_verify):
+            result = understudy_verify(checks=["team_lists_answer"])
+            assert result.ok and any(o.check == "team_lists_answer" for o in result.outcomes)
+        """
+    )
+    with running(mock) as live:
+        outcome = pytester.runpytest(
+            f"--understudy-base-url={live.url}",
+            f"--understudy-token={live.token()}",
+            f"--understudy-other-token={live.token(BOB, TENANT_B)}",
+            "--understudy-max-examples=2",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "own_check or contract",
+        )
+    outcome.assert_outcomes(passed=1, failed=1)  # the contract finds the broken soft delete
+    assert "[soft_delete]" in outcome.stdout.str()

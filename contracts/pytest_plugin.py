@@ -1,0 +1,87 @@
+"""The contract inside a team's own pytest suite.
+
+In ``conftest.py``::
+
+    pytest_plugins = ["understudy.contracts.pytest_plugin"]
+
+then in a test module::
+
+    from understudy.contracts.pytest_plugin import test_contract  # noqa: F401  (collected)
+
+and run ``pytest --understudy-base-url http://127.0.0.1:8080/edm --understudy-token "$A"
+--understudy-other-token "$B"``. ``test_contract`` runs every check and fails with the
+report (curl commands included). Own checks are registered with
+``understudy.contracts.semantic.semantic("name")`` before the run; the fixture
+``understudy_options`` gives the target to tests of your own, and ``understudy_verify``
+runs the harness with overrides (``understudy_verify(checks=["tenant_isolation"])``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from understudy.contracts import report
+from understudy.contracts.outcome import Result
+from understudy.contracts.verify import Options, verify
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("understudy", "Understudy contract verification")
+    group.addoption("--understudy-base-url", help="where the surface under test is served")
+    group.addoption("--understudy-surface", default="edm", help="the surface (default edm)")
+    group.addoption("--understudy-token", help="bearer token of the first tenant")
+    group.addoption(
+        "--understudy-header", action="append", default=[], help="'Name: value' for tenant A"
+    )
+    group.addoption("--understudy-other-token", help="bearer token of a second tenant")
+    group.addoption(
+        "--understudy-other-header", action="append", default=[], help="'Name: value' for B"
+    )
+    group.addoption("--understudy-max-examples", type=int, default=10)
+    group.addoption("--understudy-seed", type=int)
+
+
+def _headers(pairs: list[str], token: str | None) -> dict[str, str]:
+    headers = {}
+    for pair in pairs:
+        name, _, value = pair.partition(":")
+        headers[name.strip()] = value.strip()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+@pytest.fixture(scope="session")
+def understudy_options(request: pytest.FixtureRequest) -> Options:
+    get = request.config.getoption
+    base_url = get("--understudy-base-url")
+    if not base_url:
+        pytest.skip("no --understudy-base-url given")
+    other = _headers(get("--understudy-other-header"), get("--understudy-other-token"))
+    return Options(
+        surface=get("--understudy-surface"),
+        base_url=base_url.rstrip("/"),
+        headers=_headers(get("--understudy-header"), get("--understudy-token")),
+        other_headers=other or None,
+        max_examples=get("--understudy-max-examples"),
+        seed=get("--understudy-seed"),
+    )
+
+
+@pytest.fixture(scope="session")
+def understudy_verify(understudy_options: Options) -> Callable[..., Result]:
+    def run(**overrides: Any) -> Result:
+        return verify(dataclasses.replace(understudy_options, **overrides))
+
+    return run
+
+
+def test_contract(understudy_verify: Callable[..., Result]) -> None:
+    """The implementation conforms to the spec: every check, every operation."""
+    result = understudy_verify()
+    if not result.ok:
+        pytest.fail(report.summary(result), pytrace=False)
