@@ -175,3 +175,25 @@ def test_the_mock_starts_on_a_named_fixture() -> None:
     assert entry.status_code == 200 and entry.json()["notes"] == "Checkout address form validation"
     with pytest.raises(ValueError, match="no named fixture 'nope'; known: edm-demo"):
         fixtures.load_named("nope")
+
+
+def test_tracker_tenant_is_valid_and_coherent() -> None:
+    tenant = fixtures.generate("tracker", size="small", seed=3)
+    spec = specs.bundle(specs.mount("tracker"))
+    validator = specs.validator(spec, "/components/schemas/TimeEntry")
+    entries = tenant.collections["time_entries"]
+    assert entries and not [e.message for r in entries for e in validator.iter_errors(r)]
+    refs = [
+        (r["projectId"], tuple(sorted(r["externalRef"].items())))
+        for r in entries
+        if r["externalRef"]
+    ]
+    assert refs and len(refs) == len(set(refs))  # an upsert key names one entry
+    for entry in entries:
+        assert entry["organizationId"] == tenant.credentials["tenant_id"]
+        assert datetime.fromisoformat(entry["workDate"]).weekday() < 5
+        assert float(entry["hours"]) * 60 == pytest.approx(entry["minutes"], abs=0.01)
+        assert entry["invoiced"] == (entry["status"] == "invoiced")
+        assert (entry["status"] == "draft") == (entry["createdAt"] == entry["updatedAt"])
+    again = fixtures.generate("tracker", size="small", seed=3)
+    assert again.collections == tenant.collections

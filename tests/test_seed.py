@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import understudy.fixtures as fixtures
@@ -134,3 +135,23 @@ def test_seed_command_writes_files_and_loads_a_mock(
 def test_seed_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "understudy seed:" in capsys.readouterr().err
+
+
+def test_push_a_tracker_organization(live_mock: LiveMock, tmp_path: Path) -> None:
+    """Creates go through the documented upsert with an Idempotency-Key per record."""
+    tenant = fixtures.generate("tracker", size={"people": 2, "days": 5}, seed=4)
+    organization = "7b1e2c3d-0000-4000-8000-0000000000f1"
+    token = live_mock.token(tenant.credentials["sub"], organization)
+    headers = {"Authorization": f"Bearer {token}"}
+    report = push(tenant, live_mock.root + "/tracker", headers, ledger=tmp_path / "l.json")
+    assert report.ok, report.summary()
+    assert report.created == tenant.counts()
+    again = push(tenant, live_mock.root + "/tracker", headers)  # no ledger: keys dedupe
+    assert again.ok and again.created == tenant.counts()
+    total = 0
+    for project in {r["projectId"] for r in tenant.collections["time_entries"]}:
+        answer = httpx.get(
+            f"{live_mock.root}/tracker/projects/{project}/time-entries", headers=headers
+        )
+        total += int(answer.headers["X-Total-Count"])
+    assert total == tenant.counts()["time_entries"]
