@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
-from understudy.mock import auth, errors, tracker
+from understudy.mock import auth, clockify, clockify_reports, errors, tracker
 from understudy.mock.admin import Admin
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine
@@ -37,7 +37,7 @@ log = logging.getLogger("understudy.mock")
 
 JSON = "application/json"
 # per-surface modules, imported for the behaviour they register with @handler / @deriver
-SURFACE_BEHAVIOUR = (tracker,)
+SURFACE_BEHAVIOUR = (tracker, clockify, clockify_reports)
 
 
 @dataclass

@@ -1,0 +1,183 @@
+"""Behaviour of the Clockify-style surface its spec cannot declare.
+
+Workspace membership (403 for a workspace the API key's user is not in), time entries as
+Clockify keeps them (``timeInterval`` with an ISO-8601 duration computed from start and end;
+an entry without ``end`` is the running timer, at most one per user, and starting another
+stops it), references that must exist in the workspace, and the handlers named by the
+spec's ``x-understudy`` bindings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from understudy.mock import errors
+from understudy.mock.engine import (
+    Call,
+    Engine,
+    Reply,
+    authorizer,
+    deriver,
+    iso,
+    new_id,
+    parse_instant,
+)
+
+Record = dict[str, Any]
+ENTRIES = "time_entries"
+
+
+# ---------------------------------------------------------------- access
+def is_member(engine: Engine, workspace_id: str, user_id: str | None) -> bool:
+    workspace = engine.store.get("workspaces", workspace_id)
+    if workspace is None or user_id is None:
+        return False
+    members = workspace.get("memberships") or []
+    if any(m.get("userId") == user_id and m.get("membershipStatus") != "INACTIVE" for m in members):
+        return True
+    user = engine.store.get("users", user_id) or {}
+    return any(
+        m.get("targetId") == workspace_id and m.get("membershipStatus") != "INACTIVE"
+        for m in user.get("memberships") or []
+    )
+
+
+@authorizer("clockify.member")
+def member(engine: Engine, call: Call) -> None:
+    workspace_id = call.params.get("workspaceId")
+    if workspace_id is not None and not is_member(engine, workspace_id, call.caller.actor):
+        raise errors.Forbidden("Access Denied")
+
+
+# ---------------------------------------------------------------- durations
+def iso_duration(start: datetime, end: datetime) -> str:
+    """5400 seconds → ``PT1H30M``; zero → ``PT0S``."""
+    total = int((end - start).total_seconds())
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return text + (f"{secs}S" if secs or total == 0 else "")
+
+
+@deriver("clockify.duration")
+def duration(record: Record, changes: Mapping[str, Any] | None) -> Record:
+    """``timeInterval.duration`` from start and end; null while the timer runs."""
+    interval = dict(record.get("timeInterval") or {})
+    if not interval.get("start"):
+        return record
+    start = parse_instant(interval["start"])
+    end = parse_instant(interval["end"]) if interval.get("end") else None
+    if end is not None and end < start:
+        raise errors.BadRequest("The time entry's end is before its start")
+    interval["start"] = iso(start)
+    interval["end"] = iso(end) if end else None
+    interval["duration"] = iso_duration(start, end) if end else None
+    return {**record, "timeInterval": interval}
+
+
+# ---------------------------------------------------------------- time entries
+def check_references(engine: Engine, workspace: str, body: Mapping[str, Any]) -> None:
+    """Projects, tasks and tags named by a write must exist in the workspace."""
+    for field, collection, what in (
+        ("projectId", "projects", "Project"),
+        ("taskId", "tasks", "Task"),
+    ):
+        value = body.get(field)
+        if value:
+            record = engine.store.get(collection, value)
+            if record is None or record.get("workspaceId") != workspace:
+                raise errors.BadRequest(f"{what} doesn't belong to Workspace: {value}")
+    for tag in body.get("tagIds") or []:
+        record = engine.store.get("tags", tag)
+        if record is None or record.get("workspaceId") != workspace:
+            raise errors.BadRequest(f"Tag doesn't belong to Workspace: {tag}")
+    task = engine.store.get("tasks", body.get("taskId") or "")
+    if task and body.get("projectId") and task.get("projectId") != body["projectId"]:
+        raise errors.BadRequest(f"Task {task['id']} doesn't belong to project {body['projectId']}")
+
+
+def running(engine: Engine, workspace: str, user: str) -> Record | None:
+    return next(
+        (
+            e
+            for e in engine.store.scan(ENTRIES, {"workspaceId": workspace, "userId": user})
+            if not (e.get("timeInterval") or {}).get("end")
+        ),
+        None,
+    )
+
+
+def stop(engine: Engine, entry: Record, end: datetime) -> Record:
+    interval = entry["timeInterval"]
+    start = parse_instant(interval["start"])
+    end = max(end, start)
+    stopped = {**entry, "timeInterval": {**interval, "end": iso(end)}}
+    stopped = duration(stopped, None)
+    engine.store.put(ENTRIES, stopped["id"], stopped)
+    return stopped
+
+
+def new_entry(engine: Engine, call: Call, user: str, body: Mapping[str, Any]) -> Record:
+    """A time entry from a request body (``start``/``end`` at the top, as clients send them)."""
+    workspace = call.params["workspaceId"]
+    check_references(engine, workspace, body)
+    collection = engine.surface.collections[ENTRIES]
+    now = engine.clock.now()
+    start = parse_instant(body["start"]) if body.get("start") else now
+    end = parse_instant(body["end"]) if body.get("end") else None
+    with engine.store.transaction():
+        if end is None:  # starting a timer stops the one running (as Clockify does)
+            current = running(engine, workspace, user)
+            if current:
+                stop(engine, current, start)
+        record: Record = {
+            "id": new_id(collection, now),
+            "workspaceId": workspace,
+            "userId": user,
+            "description": body.get("description") or "",
+            "projectId": body.get("projectId"),
+            "taskId": body.get("taskId"),
+            "tagIds": body.get("tagIds"),
+            "billable": bool(body.get("billable", False)),
+            "customFieldValues": [
+                {"customFieldId": v.get("customFieldId"), "value": v.get("value")}
+                for v in body.get("customFields") or []
+            ],
+            "timeInterval": {"start": iso(start), "end": iso(end) if end else None},
+            "type": body.get("type") or "REGULAR",
+            "isLocked": False,
+            "kioskId": None,
+            "hourlyRate": None,
+            "costRate": None,
+        }
+        record = {k: v for k, v in record.items() if k in collection.fields}
+        record = duration(record, None)
+        engine.store.put(ENTRIES, record["id"], record)
+    return record
+
+
+def load_entry(engine: Engine, call: Call, entry_id: str) -> Record:
+    entry = engine.store.get(ENTRIES, entry_id)
+    if entry is None or entry.get("workspaceId") != call.params["workspaceId"]:
+        raise errors.NotFound(f"TimeEntry with id {entry_id} doesn't exist")
+    return entry
+
+
+def update_entry(engine: Engine, call: Call, entry: Record, body: Mapping[str, Any]) -> Record:
+    check_references(engine, call.params["workspaceId"], body)
+    interval = dict(entry.get("timeInterval") or {})
+    if body.get("start"):
+        interval["start"] = body["start"]
+    if "end" in body:
+        interval["end"] = body["end"]
+    collection = engine.surface.collections[ENTRIES]
+    changes = {k: v for k, v in body.items() if k in collection.writable and k != "timeInterval"}
+    record = duration({**entry, **changes, "timeInterval": interval}, None)
+    engine.store.put(ENTRIES, record["id"], record)
+    return record
+
+
+def reply(status: int, body: Any = None) -> Reply:
+    return Reply(status, body)
