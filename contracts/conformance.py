@@ -60,9 +60,8 @@ def run(
     config["phases"]["stateful"]["inference"] = {"algorithms": []}
     if seed is not None:
         config["seed"] = seed
-    schema = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig.from_dict(config))
-    if operations:
-        schema = schema.include(operation_id=operations)
+    loaded = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig.from_dict(config))
+    schema = loaded.include(operation_id=operations) if operations else loaded
     ran: dict[tuple[str, str], Outcome] = {}
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):

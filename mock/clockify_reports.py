@@ -274,7 +274,8 @@ def summary_report(engine: Engine, call: Call) -> Reply:
 
 
 def _days(start: datetime, end: datetime) -> list[str]:
-    days, day = [], start.replace(hour=0, minute=0, second=0, microsecond=0)
+    days: list[str] = []
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
     while day <= end and len(days) < 366:
         days.append(day.strftime("%Y-%m-%dT00:00:00Z"))
         day += timedelta(days=1)
@@ -299,8 +300,8 @@ def weekly_report(engine: Engine, call: Call) -> Reply:
     rows = [_report_entry(e, names) for e in matching_entries(engine, call)]
     days = _days(start, end)
     weekly = body.get("weeklyFilter") or {}
-    group = weekly.get("group") if weekly.get("group") in ("USER", "PROJECT") else "PROJECT"
-    second = weekly.get("subgroup") if weekly.get("subgroup") in ("USER", "PROJECT") else None
+    group = str(weekly.get("group")) if weekly.get("group") in ("USER", "PROJECT") else "PROJECT"
+    second = str(weekly["subgroup"]) if weekly.get("subgroup") in ("USER", "PROJECT") else ""
     groups = []
     for top in _summary_groups(rows, [group], names):
         members = [r for r in rows if _group_key(group, r, names)[0] == top["_id"]]
