@@ -50,6 +50,9 @@ def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
                 app_claims = {**claims, auth_decl["app"]: identity["app_id"]}
                 app_token = auth.mint(mock.config.secret, app_claims, ttl=None)
                 identity["app_token"] = app_token
+        if auth_decl.get("type") == "api_key" and identity.get("api_key"):
+            header = auth_decl.get("header", "X-Api-Key")
+            identity["headers"] = {header: identity["api_key"]}
         entry.update(identity)
         out[surface] = entry
     return out

@@ -150,7 +150,7 @@ class Engine:
         return self._dispatch(call)
 
     def _dispatch(self, call: Call) -> Reply:
-        if call.binding.handler:
+        if call.binding.handler or (call.binding.kind == "action" and not call.binding.action):
             return self.computed(call)
         return self._behaviours[call.binding.kind](call)
 
@@ -392,11 +392,23 @@ class Engine:
 
     def computed(self, call: Call) -> Reply:
         name = call.binding.handler or ""
-        try:
-            fn = HANDLERS[name]
-        except KeyError:
-            raise errors.NotImplementedHere(f"The mock does not implement {name!r} yet") from None
-        return fn(self, call)
+        fn = HANDLERS.get(name)
+        if fn is not None:
+            return fn(self, call)
+        if call.binding.kind == "action" and call.binding.collection and call.binding.id_param:
+            return self.set_fields(call)
+        raise errors.NotImplementedHere(f"The mock does not implement {name!r} yet")
+
+    def set_fields(self, call: Call) -> Reply:
+        """An action that sets fields of one record: the body's writable fields, or the whole
+        body into the field the binding names (``into: hourlyRate``)."""
+        collection = self._collection(call)
+        body = call.body or {}
+        into = call.binding.options.get("into")
+        with self.store.transaction():
+            current = self.load(call)
+            changes = {into: body} if into else body
+            return Reply(200, self._update(call, collection, current, changes))
 
     # ---------------------------------------------------------------- helpers
     def value(self, value: Any, caller: Caller, now: datetime | None) -> Any:

@@ -306,8 +306,10 @@ def _binding(
             raise BindingError(f"{where}: unknown collection {decl['collection']!r}") from None
     elif kind != "computed":
         raise BindingError(f"{where}: kind {kind} needs a collection")
-    if kind in ("action", "computed") and not (decl.get("action") or decl.get("handler")):
-        raise BindingError(f"{where}: kind {kind} needs an action or a handler")
+    if kind == "computed" and not decl.get("handler"):
+        raise BindingError(f"{where}: kind computed needs a handler")
+    if kind == "action" and not (decl.get("action") or decl.get("handler") or decl.get("into")):
+        raise BindingError(f"{where}: kind action needs an action, a handler or into")
     path_params = re.findall(r"{([^}]+)}", path)
     scope = decl.get("scope", ())
     scope_params = dict(scope) if isinstance(scope, dict) else {p: p for p in scope}

@@ -70,6 +70,9 @@ def _banner(base: str, mock: Any, credentials: dict[str, Any]) -> str:
             lines.append(f"  {'':18} {who}, {records} records")
         if entry.get("token"):
             lines.append(f"  {'':18} token: {entry['token']}")
+        elif entry.get("headers"):
+            shown = ", ".join(f"{k}: {v}" for k, v in entry["headers"].items())
+            lines.append(f"  {'':18} headers: {shown}")
     first = next((e for e in credentials.values() if e.get("token")), None)
     if first:
         url = next(iter(first["base_urls"].values()))
