@@ -25,7 +25,18 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
-from understudy.mock import auth, clockify, clockify_reports, errors, tracker
+from understudy.mock import (
+    auth,
+    clockify,
+    clockify_approvals,
+    clockify_projects,
+    clockify_reports,
+    clockify_time,
+    clockify_timeoff,
+    clockify_workspaces,
+    errors,
+    tracker,
+)
 from understudy.mock.admin import Admin
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine
@@ -37,7 +48,16 @@ log = logging.getLogger("understudy.mock")
 
 JSON = "application/json"
 # per-surface modules, imported for the behaviour they register with @handler / @deriver
-SURFACE_BEHAVIOUR = (tracker, clockify, clockify_reports)
+SURFACE_BEHAVIOUR = (
+    tracker,
+    clockify,
+    clockify_approvals,
+    clockify_projects,
+    clockify_reports,
+    clockify_time,
+    clockify_timeoff,
+    clockify_workspaces,
+)
 
 
 @dataclass

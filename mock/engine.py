@@ -140,7 +140,11 @@ class Engine:
         }
 
     def handle(self, call: Call) -> Reply:
-        if call.body is not None and not isinstance(call.body, Mapping):
+        if (
+            call.body is not None
+            and not isinstance(call.body, Mapping)
+            and not call.binding.handler
+        ):
             raise errors.BadRequest("The request body must be a JSON object")
         for name in self.surface.authorize:
             AUTHORIZERS[name](self, call)

@@ -1,0 +1,3 @@
+"""Clockify handlers: approvals (filled in as the spec lands)."""
+
+from __future__ import annotations
