@@ -237,6 +237,15 @@ class _EngineResolver(Resolver):
         return Resolution(view, f"{self.mounted.mount.name}.{bound.operation_id}")
 
 
+def _upload(file: Any) -> dict[str, Any]:
+    """An uploaded file as handlers see it (Flask's FileStorage or Starlette's UploadFile)."""
+    size = getattr(file, "size", None)
+    if size is None:
+        size = len(file.read())
+    content_type = getattr(file, "content_type", None) or getattr(file, "mimetype", None)
+    return {"filename": file.filename, "contentType": content_type, "size": size}
+
+
 @dataclass(frozen=True)
 class _Parameters:
     by_kwarg: dict[str, str]  # connexion's sanitised name (`page-size` → `pagesize`) → spec name
@@ -267,7 +276,12 @@ def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Ca
         for name in declared.headers:
             if name in connexion.request.headers:
                 params[name] = connexion.request.headers[name]
-        call = Call(bound, params, kwargs.get("body"), caller)
+        body = kwargs.get("body")
+        # multipart: connexion passes the form fields as `body`, each file by its field name
+        files = {k: _upload(v) for k, v in kwargs.items() if hasattr(v, "filename")}
+        if files:
+            body = {**(body or {}), **files}
+        call = Call(bound, params, body, caller)
         try:
             reply = engine.handle(call)
         except errors.ApiError as exc:
