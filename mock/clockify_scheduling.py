@@ -1,0 +1,3 @@
+"""Clockify handlers: scheduling assignments (filled in as the spec lands)."""
+
+from __future__ import annotations
