@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import understudy.mock.app  # noqa: F401  (imports the modules that register the handlers)
 from understudy import binding, specs
 from understudy.fixtures import clockify as world
 from understudy.mock import errors
