@@ -197,3 +197,44 @@ def test_tracker_tenant_is_valid_and_coherent() -> None:
         assert (entry["status"] == "draft") == (entry["createdAt"] == entry["updatedAt"])
     again = fixtures.generate("tracker", size="small", seed=3)
     assert again.collections == tenant.collections
+
+
+def test_clockify_world_is_valid_and_wired() -> None:
+    from tests.clockify_kit import Kit
+    from understudy.fixtures.clockify import REFERENCES
+
+    kit = Kit()
+    failures = []
+    for name, records in kit.tenant.collections.items():
+        if name == "api_keys":
+            continue
+        validator = specs.validator(
+            kit.spec, f"/components/schemas/{kit.surface.collections[name].schema}"
+        )
+        failures += [
+            f"{name} {r['id']}: {e.message}" for r in records for e in validator.iter_errors(r)
+        ]
+    assert not failures, failures[:10]
+    ids = {
+        (name, r["id"]): r.get("workspaceId")
+        for name, records in kit.tenant.collections.items()
+        for r in records
+    }
+    members = {w["id"]: {m["userId"] for m in w["memberships"]} for w in kit.records("workspaces")}
+    dangling = []
+    for name, records in kit.tenant.collections.items():
+        for record in records:
+            workspace = record.get("workspaceId")
+            for field, target in REFERENCES.items():
+                values = record.get(field)
+                values = values if isinstance(values, list) else [values]
+                for value in filter(None, values):
+                    if target == "users" and workspace:
+                        ok = value in members[workspace]
+                    else:
+                        ok = (target, value) in ids and ids[(target, value)] in (None, workspace)
+                    if not ok and field != "workspaceId":
+                        dangling.append((name, record["id"], field, value))
+    assert not dangling, dangling[:10]
+    timers = [e for e in kit.tenant.collections["time_entries"] if not e["timeInterval"]["end"]]
+    assert [e["userId"] for e in timers] == [kit.user]
