@@ -141,12 +141,20 @@ def list_in_progress(engine: Engine, call: Call) -> Reply:
     return Reply(200, _page(call, entries, 10))
 
 
+def _listed(engine: Engine, call: Call, entry_id: str) -> Record:
+    """An entry a bulk request lists: an unknown id is a bad request, not a missing route."""
+    entry = engine.store.get(ENTRIES, entry_id)
+    if entry is None or entry.get("workspaceId") != call.params["workspaceId"]:
+        raise errors.BadRequest(f"TimeEntry with id {entry_id} doesn't exist")
+    return entry
+
+
 @handler("markTimeEntriesInvoiced")
 def mark_invoiced(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     ids = body.get("timeEntryIds") or []
     with engine.store.transaction():
-        entries = [load_entry(engine, call, i) for i in ids]  # 404 before anything changes
+        entries = [_listed(engine, call, i) for i in ids]  # 400 before anything changes
         for entry in entries:
             engine.store.put(ENTRIES, entry["id"], {**entry, "invoiced": bool(body["invoiced"])})
     return Reply(200)
@@ -232,9 +240,9 @@ def bulk_update(engine: Engine, call: Call) -> Reply:
     updated = []
     with engine.store.transaction():
         for item in items:
-            entry = load_entry(engine, call, item["id"])
+            entry = _listed(engine, call, item["id"])
             if entry.get("userId") != user:
-                raise errors.NotFound(f"TimeEntry with id {item['id']} doesn't exist")
+                raise errors.BadRequest(f"TimeEntry with id {item['id']} doesn't exist")
             changes = {k: v for k, v in item.items() if k != "id"}
             updated.append(update_entry(engine, call, entry, changes))
     if call.params.get("hydrated"):
@@ -248,6 +256,8 @@ def duplicate(engine: Engine, call: Call) -> Reply:
         entry = load_entry(engine, call, call.params["id"])
         if entry.get("userId") != call.params["userId"]:
             raise errors.NotFound(f"TimeEntry with id {entry['id']} doesn't exist")
+        if not entry["timeInterval"].get("end"):
+            raise errors.BadRequest("A running time entry cannot be duplicated")
         collection = engine.surface.collections[ENTRIES]
         copy = {
             **entry,

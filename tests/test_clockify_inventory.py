@@ -284,3 +284,25 @@ def test_each_documented_operation_is_answered(
 ) -> None:
     status, text = answers[pair]
     assert status not in (404, 405, 501) and status < 500, f"{status} {text}"
+
+
+@pytest.mark.parametrize(
+    ("schema", "pointer"),
+    [
+        ("TimeEntry", "kioskId"),
+        ("TimeEntry", "tagIds"),
+        ("Project", "costRate"),
+        ("Project", "budgetEstimate"),
+        ("Membership", "hourlyRate"),
+        ("Membership", "costRate"),
+        ("WorkspaceSettings", "automaticLock"),
+        ("WorkspaceSettings", "lockTimeEntries"),
+        ("WorkspaceSettings", "lockTimeZone"),
+    ],
+)
+def test_fields_real_clients_read_as_null_are_nullable(schema: str, pointer: str) -> None:
+    spec = specs.bundle(specs.surfaces()["clockify"][0])
+    schemas = spec["components"]["schemas"]
+    name = next(n for n in schemas if n == schema or n.endswith(schema))
+    prop = specs.resolve(spec, specs.resolve(spec, schemas[name])["properties"][pointer])
+    assert prop.get("nullable") is True, f"{name}.{pointer}"
