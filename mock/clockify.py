@@ -20,6 +20,7 @@ from understudy.mock.engine import (
     Reply,
     authorizer,
     deriver,
+    handler,
     iso,
     new_id,
     parse_instant,
@@ -181,3 +182,12 @@ def update_entry(engine: Engine, call: Call, entry: Record, body: Mapping[str, A
 
 def reply(status: int, body: Any = None) -> Reply:
     return Reply(status, body)
+
+
+@handler("deleteAndReturn")
+def delete_and_return(engine: Engine, call: Call) -> Reply:
+    """Clockify answers most deletes with the record it just removed (200), not an empty 204."""
+    with engine.store.transaction():
+        record = engine.load(call)
+        engine.delete(call)
+    return Reply(200, record)

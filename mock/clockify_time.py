@@ -118,7 +118,7 @@ def update_time_entry(engine: Engine, call: Call) -> Reply:
         entry = load_entry(engine, call, call.params["id"])
         if entry.get("isLocked"):
             raise errors.BadRequest("The time entry is locked")
-        cleared = {
+        cleared: dict[str, Any] = {
             "end": None,
             "description": "",
             "projectId": None,
