@@ -160,6 +160,13 @@ def mount(surface: str, index: int = 0) -> Mount:
         raise SpecError(f"unknown surface {surface!r}; known: {', '.join(surfaces())}") from None
 
 
+def whole(surface: str) -> Mount:
+    """Every spec file of a surface as one mount, for what spans its mounts (its data)."""
+    mounts = surfaces().get(surface) or (mount(surface),)
+    files = tuple(dict.fromkeys(f for m in mounts for f in m.files))
+    return Mount(surface, mounts[0].prefix, files)
+
+
 def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """``(METHOD, path, operation)`` for every operation of a bundled spec."""
     return [
