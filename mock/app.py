@@ -71,7 +71,7 @@ class Mounted:
     spec: dict[str, Any]
     surface: binding.Surface
     engine: Engine
-    routes: list[tuple[re.Pattern[str], frozenset[str]]]
+    routes: list[tuple[re.Pattern[str], int, frozenset[str]]]  # regex, templated parts, methods
     asynchronous: bool = False
 
     def matches(self, path: str) -> bool:
@@ -132,6 +132,7 @@ class Mock:
         routes = [
             (
                 _template_regex(prefix + path),
+                path.count("{"),
                 frozenset(m.upper() for m in item if m in specs.HTTP_METHODS),
             )
             for path, item in spec["paths"].items()
@@ -156,12 +157,21 @@ class Mock:
         return next((m for m in self.mounted if m.matches(path)), None)
 
     def allowed_methods(self, path: str) -> frozenset[str]:
+        """The methods of the path item a request path matches; empty when none does.
+
+        As OpenAPI matches paths, a concrete path wins over a templated one: PUT on
+        ``/expenses/categories`` is a 405 there, not a PUT of expense "categories".
+        """
         mounted = self.mount_for(path)
         if mounted is None:
             return frozenset()
-        return frozenset().union(
-            *(methods for regex, methods in mounted.routes if regex.fullmatch(path))
-        )
+        matches = [
+            (holes, methods) for regex, holes, methods in mounted.routes if regex.fullmatch(path)
+        ]
+        if not matches:
+            return frozenset()
+        fewest = min(holes for holes, _ in matches)
+        return frozenset().union(*(methods for holes, methods in matches if holes == fewest))
 
     # ---------------------------------------------------------------- errors
     def error_response(

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from understudy.mock.app import Mock
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PASSING = frozenset({"OPTIONS"})  # CORS preflights, answered by the CORS middleware
 MAX_LATENCY_MS = 30_000
 _PREFER = re.compile(r"(code|latency)\s*=\s*(\d+)")
 
@@ -87,6 +88,15 @@ class Guard:
         if _CONTROL.search(scope["path"]):
             # no id or name holds one; left alone, Flask's router and connexion's disagree → 500
             await self._error(scope, send, 400, "The path contains control characters")
+            return
+        allowed = self.mock.allowed_methods(scope["path"])
+        method = scope["method"]
+        if (
+            allowed
+            and method not in allowed | PASSING
+            and not (method == "HEAD" and "GET" in allowed)
+        ):
+            await self._error(scope, send, 405, f"{method} is not allowed on {scope['path']}")
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         prefer = dict(_PREFER.findall(headers.get("prefer", "")))

@@ -305,3 +305,18 @@ def test_fields_real_clients_read_as_null_are_nullable(schema: str, pointer: str
     schemas = spec["components"]["schemas"]
     prop = specs.resolve(spec, specs.resolve(spec, schemas[schema])["properties"][pointer])
     assert prop.get("nullable") is True, f"{schema}.{pointer}"
+
+
+def test_a_concrete_path_wins_over_a_templated_one() -> None:
+    # /expenses/categories is its own path item (GET, POST); it is not expense "categories"
+    mock = create_app(Config(surfaces=("clockify",)))
+    client = mock.app.test_client()
+    credentials = client.get("/__understudy/credentials").json()["clockify"]
+    base = f"/clockify/api/v1/workspaces/{credentials['workspaceId']}"
+    answer = client.put(f"{base}/expenses/categories", json={}, headers=credentials["headers"])
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET, POST"
+    answer = client.delete(f"{base}/invoices/settings", headers=credentials["headers"])
+    assert answer.status_code == 405 and answer.headers["Allow"] == "GET, PUT"
+    listed = client.get(f"{base}/expenses/categories", headers=credentials["headers"])
+    assert listed.status_code != 405
