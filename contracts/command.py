@@ -49,6 +49,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="a header for the second tenant's requests (repeatable)",
     )
     verify.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a fixed value for every parameter of that name (repeatable), e.g. "
+        "'workspaceId=64a6...' so requests reach the workspace the credentials belong to",
+    )
+    verify.add_argument(
         "--max-examples",
         type=int,
         default=10,
@@ -89,7 +97,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from understudy.contracts import report, semantic
-    from understudy.contracts.verify import Options, UsageError, all_checks, verify
+    from understudy.contracts.verify import (
+        Options,
+        UsageError,
+        all_checks,
+        parse_headers,
+        parse_params,
+        verify,
+    )
 
     if args.list_checks:
         for name in all_checks():
@@ -101,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
         options = Options(
             surface=args.surface,
             base_url=args.base_url.rstrip("/"),
-            headers=_headers(args.header, args.token),
-            other_headers=_headers(args.other_header, args.other_token) or None,
+            headers=parse_headers(args.header, args.token),
+            other_headers=parse_headers(args.other_header, args.other_token) or None,
             mount=args.mount,
             max_examples=args.max_examples,
             workers=args.workers,
@@ -110,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             checks=args.checks,
             operations=args.operations,
             phases=tuple(args.phases) or ("examples", "coverage", "fuzzing", "stateful"),
+            params=parse_params(args.param),
         )
         result = verify(options, progress=None if args.quiet else _progress())
     except (UsageError, ValueError) as exc:
@@ -122,18 +138,6 @@ def run(args: argparse.Namespace) -> int:
         report.junit(result, args.junit)
         print(f"JUnit XML: {args.junit}")
     return 0 if result.ok else 1
-
-
-def _headers(pairs: list[str], token: str | None) -> dict[str, str]:
-    headers = {}
-    for pair in pairs:
-        name, sep, value = pair.partition(":")
-        if not sep or not name.strip():
-            raise ValueError(f"header {pair!r}: expected 'Name: value'")
-        headers[name.strip()] = value.strip()
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return headers
 
 
 def _progress() -> Any:

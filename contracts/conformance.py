@@ -39,6 +39,7 @@ def run(
     workers: int,
     seed: int | None,
     phases: tuple[str, ...] = PHASES,
+    params: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> None:
     config: dict[str, Any] = {
@@ -55,6 +56,7 @@ def run(
             },
         },
         "phases": {name: {"enabled": name in phases} for name in PHASES},
+        "parameters": dict(params or {}),
     }
     # the specs declare their links; inferred ones chained list answers into ids of "None"
     config["phases"]["stateful"]["inference"] = {"algorithms": []}

@@ -26,7 +26,7 @@ import pytest
 
 from understudy.contracts import report
 from understudy.contracts.outcome import Result
-from understudy.contracts.verify import Options, verify
+from understudy.contracts.verify import Options, parse_headers, parse_params, verify
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,18 +41,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--understudy-other-header", action="append", default=[], help="'Name: value' for B"
     )
+    group.addoption(
+        "--understudy-param", action="append", default=[], help="NAME=VALUE, a fixed parameter"
+    )
     group.addoption("--understudy-max-examples", type=int, default=10)
     group.addoption("--understudy-seed", type=int)
-
-
-def _headers(pairs: list[str], token: str | None) -> dict[str, str]:
-    headers = {}
-    for pair in pairs:
-        name, _, value = pair.partition(":")
-        headers[name.strip()] = value.strip()
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return headers
 
 
 @pytest.fixture(scope="session")
@@ -61,14 +54,15 @@ def understudy_options(request: pytest.FixtureRequest) -> Options:
     base_url = get("--understudy-base-url")
     if not base_url:
         pytest.skip("no --understudy-base-url given")
-    other = _headers(get("--understudy-other-header"), get("--understudy-other-token"))
+    other = parse_headers(get("--understudy-other-header"), get("--understudy-other-token"))
     return Options(
         surface=get("--understudy-surface"),
         base_url=base_url.rstrip("/"),
-        headers=_headers(get("--understudy-header"), get("--understudy-token")),
+        headers=parse_headers(get("--understudy-header"), get("--understudy-token")),
         other_headers=other or None,
         max_examples=get("--understudy-max-examples"),
         seed=get("--understudy-seed"),
+        params=parse_params(get("--understudy-param")),
     )
 
 

@@ -67,6 +67,7 @@ class Context:
     surface: binding.Surface
     a: Probe
     b: Probe | None
+    params: dict[str, str] = field(default_factory=dict)  # fixed values, over the examples
 
     def claims(self) -> dict[str, Any]:
         """The bearer token's claims of identity A (not verified: only to predict stamps)."""
@@ -82,7 +83,7 @@ class Context:
 
     # ------------------------------------------------------------ requests by binding
     def path_values(self, op: binding.Binding) -> dict[str, str]:
-        """Example values of the operation's path parameters (scope parameters)."""
+        """The operation's path parameters: fixed by the caller, else the spec's examples."""
         found = {}
         raw = self.spec["paths"][op.path]
         method = raw[op.method.lower()]
@@ -90,7 +91,7 @@ class Context:
             param = specs.resolve(self.spec, param)
             if param["in"] == "path":
                 schema = specs.resolve(self.spec, param.get("schema", {}))
-                value = param.get("example", schema.get("example"))
+                value = self.params.get(param["name"], param.get("example", schema.get("example")))
                 if value is not None:
                     found[param["name"]] = str(value)
         return found

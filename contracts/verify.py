@@ -37,6 +37,32 @@ class Options:
     checks: list[str] = field(default_factory=list)  # empty: all
     operations: list[str] = field(default_factory=list)  # operationIds; empty: all
     phases: tuple[str, ...] = conformance.PHASES
+    # fixed parameter values, e.g. {"workspaceId": "..."}: where the caller's data lives
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def parse_headers(pairs: list[str], token: str | None = None) -> dict[str, str]:
+    """``['Name: value', ...]`` and an optional bearer token, as request headers."""
+    headers = {}
+    for pair in pairs:
+        name, sep, value = pair.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"header {pair!r}: expected 'Name: value'")
+        headers[name.strip()] = value.strip()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    """``['name=value', ...]`` as fixed parameter values."""
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"param {pair!r}: expected NAME=VALUE")
+        params[name.strip()] = value.strip()
+    return params
 
 
 def all_checks() -> list[str]:
@@ -75,6 +101,7 @@ def verify(options: Options, progress: Callable[[str], None] | None = None) -> R
             workers=options.workers,
             seed=options.seed,
             phases=options.phases,
+            params=options.params,
             progress=progress,
         )
     semantic_checks = [c for c in chosen if c in semantic.REGISTRY]
@@ -106,7 +133,7 @@ def _semantic(
                 if options.other_headers
                 else None
             )
-            ctx = semantic.Context(spec, surface, a, b)
+            ctx = semantic.Context(spec, surface, a, b, options.params)
             outcome = Outcome(name, plan.label, passed=True)
             try:
                 semantic.REGISTRY[name](ctx, plan)

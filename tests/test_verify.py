@@ -293,6 +293,8 @@ def test_verify_command_exit_codes_and_junit(
         assert main([*argv, "--check", "tenant_isolation"]) == 0
         assert main([*argv, "--check", "no_such_check"]) == 2
         assert main([*argv, "--operation", "noSuchOperation"]) == 2
+        assert main([*argv, "--param", "no-equals-sign"]) == 2
+        assert main([*argv, "--header", "no colon"]) == 2
     assert main(["verify", "--base-url", "http://127.0.0.1:9", "--token", "t"]) == 2
     assert "cannot reach" in capsys.readouterr().err
 
