@@ -147,12 +147,14 @@ class Context:
             raise Skip(f"{plan.name} has no list operation")
         listing = self.surface.listing
         probe = probe or self.a
+        declared = _query_params(self.spec, plan.list)
+        paged = listing.get("page") in declared
         size = _max_page_size(self.spec, plan.list, listing.get("page_size"))
         for page in range(1, pages + 1):
             params = {}
-            if listing.get("page"):
+            if paged:
                 params[listing["page"]] = page
-            if listing.get("page_size") and size:
+            if listing.get("page_size") in declared and size:
                 params[listing["page_size"]] = size
             answer = probe.request("GET", self.path(plan.list), params=params)
             expect(answer, (200,), f"list {plan.name}")
@@ -161,7 +163,7 @@ class Context:
             records = body.get(envelope["data"], []) if envelope else body
             if any(r.get(plan.collection.id_field) == record_id for r in records):
                 return True
-            if not records or not listing.get("page"):
+            if not records or not paged:
                 return False
         return False
 
@@ -170,7 +172,8 @@ class Context:
         if plan.list is None:
             raise Skip(f"{plan.name} has no list operation")
         listing = self.surface.listing
-        params = {listing["page_size"]: 1} if listing.get("page_size") else {}
+        declared = _query_params(self.spec, plan.list)
+        params = {listing["page_size"]: 1} if listing.get("page_size") in declared else {}
         answer = self.a.request("GET", self.path(plan.list), params=params)
         expect(answer, (200,), f"list {plan.name}")
         if listing.get("total_header"):
@@ -224,15 +227,17 @@ def _suffixed(value: Any) -> Any:
     return value
 
 
+def _query_params(spec: dict[str, Any], op: binding.Binding) -> dict[str, dict[str, Any]]:
+    """The operation's query parameters by name (path-level ones included)."""
+    item = spec["paths"][op.path]
+    params = (*item.get("parameters", ()), *item[op.method.lower()].get("parameters", ()))
+    resolved = (specs.resolve(spec, p) for p in params)
+    return {p["name"]: p for p in resolved if p["in"] == "query"}
+
+
 def _max_page_size(spec: dict[str, Any], op: binding.Binding, name: str | None) -> int | None:
-    if not name:
-        return None
-    raw = spec["paths"][op.path][op.method.lower()]
-    for param in raw.get("parameters", ()):
-        param = specs.resolve(spec, param)
-        if param["name"] == name:
-            return specs.resolve(spec, param.get("schema", {})).get("maximum")
-    return None
+    param = _query_params(spec, op).get(name or "")
+    return specs.resolve(spec, param.get("schema", {})).get("maximum") if param else None
 
 
 def plans(surface: binding.Surface) -> list[Plan]:

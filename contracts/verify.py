@@ -102,6 +102,7 @@ def verify(options: Options, progress: Callable[[str], None] | None = None) -> R
             seed=options.seed,
             phases=options.phases,
             params=options.params,
+            refusals=surface.refusals,
             progress=progress,
         )
     semantic_checks = [c for c in chosen if c in semantic.REGISTRY]

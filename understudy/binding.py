@@ -151,6 +151,8 @@ class Surface:
     errors: str
     collections: dict[str, Collection]
     authorize: tuple[str, ...]  # per-surface checks run before every operation (mock.engine)
+    # statuses with which a rule the schema cannot express refuses a schema-valid request
+    refusals: tuple[int, ...]
     bindings: dict[str, Binding]  # by operationId
 
 
@@ -199,6 +201,7 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         errors=surface.get("errors", "problem"),
         collections=collections,
         authorize=tuple(surface.get("authorize", ())),
+        refusals=tuple(surface.get("refusals", (409, 422))),
         bindings=bindings,
     )
 
