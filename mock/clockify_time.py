@@ -41,6 +41,8 @@ def list_tags(engine: Engine, call: Call) -> Reply:
 @handler("createTag")
 def create_tag(engine: Engine, call: Call) -> Reply:
     body = dict(call.body or {})
+    if not (body.get("name") or "").strip():  # the document leaves name optional; a tag has one
+        raise errors.BadRequest("Tag name is required")
     _unique_name(engine, call.params["workspaceId"], body.get("name"), None)
     return Reply(201, engine.create(call, body).body)
 

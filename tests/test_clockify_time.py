@@ -100,3 +100,5 @@ def test_tag_names_are_unique_in_a_workspace(kit: Kit) -> None:
     assert kit.call("createTag", {}, {"name": "sprint1"}).status == 400
     names = [t["name"] for t in kit.call("getTags").body]
     assert "Sprint1" in names
+    assert kit.call("createTag", {}, {}).status == 400
+    assert kit.call("createTag", {}, {"name": "  "}).status == 400
