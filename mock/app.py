@@ -29,6 +29,7 @@ from understudy.mock import (
     auth,
     clockify,
     clockify_approvals,
+    clockify_invoices,
     clockify_projects,
     clockify_reports,
     clockify_scheduling,
@@ -53,6 +54,7 @@ SURFACE_BEHAVIOUR = (
     tracker,
     clockify,
     clockify_approvals,
+    clockify_invoices,
     clockify_projects,
     clockify_reports,
     clockify_scheduling,
@@ -309,6 +311,12 @@ def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Ca
             )
         if reply.body is None and reply.status == 204:
             return _no_content(mounted, reply.headers)
+        if isinstance(reply.body, bytes):  # a file (a PDF, a receipt): the handler names its type
+            headers = dict(reply.headers)
+            media = headers.pop("Content-Type", "application/octet-stream")
+            return ConnexionResponse(
+                reply.status, content_type=media, body=reply.body, headers=headers
+            )
         body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False)
         return ConnexionResponse(reply.status, content_type=JSON, body=body, headers=reply.headers)
 

@@ -191,3 +191,56 @@ def delete_and_return(engine: Engine, call: Call) -> Reply:
         record = engine.load(call)
         engine.delete(call)
     return Reply(200, record)
+
+
+# ---------------------------------------------------------------- shared by the handler modules
+def currency(engine: Engine, workspace: str) -> str:
+    """The workspace's default currency code (USD when it names none)."""
+    record = engine.store.get("workspaces", workspace) or {}
+    codes = [c for c in record.get("currencies") or [] if c.get("code")]
+    default = next((c for c in codes if c.get("isDefault")), codes[0] if codes else None)
+    return str(default["code"]) if default else "USD"
+
+
+def money(engine: Engine, workspace: str, rate: Mapping[str, Any] | None) -> Record | None:
+    """A rate request (``{amount, since}``) as stored: integer cents in the workspace currency."""
+    if not rate or rate.get("amount") is None:
+        return None
+    return {"amount": int(rate["amount"]), "currency": currency(engine, workspace)}
+
+
+def owned(engine: Engine, collection: str, record_id: Any, workspace: str, what: str) -> Record:
+    """The record of the workspace with that id, or 404 in Clockify's words."""
+    record = engine.store.get(collection, str(record_id or ""))
+    if record is None or record.get("workspaceId") != workspace:
+        raise errors.NotFound(f"{what} with id {record_id} doesn't exist")
+    return record
+
+
+def page(items: list[Any], params: Mapping[str, Any], size_param: str = "page-size") -> list[Any]:
+    """One page of ``items`` by Clockify's 1-based ``page`` and its page size (default 50)."""
+    number = max(int(params.get("page") or 1), 1)
+    size = max(int(params.get(size_param) or 50), 1)
+    return items[(number - 1) * size : number * size]
+
+
+def name_matches(name: Any, needle: Any, strict: Any = False) -> bool:
+    """Clockify's name filter: contained, case-insensitive; equal with strict search."""
+    if not needle:
+        return True
+    name, needle = str(name or "").casefold(), str(needle).casefold()
+    return name == needle if strict else needle in name
+
+
+def sort_by(
+    items: list[Record], field: str, order: Any, default_order: str = "ASCENDING"
+) -> list[Record]:
+    """Sorted by a field (missing values last), ``order`` ASCENDING or DESCENDING."""
+    descending = str(order or default_order).upper().startswith("DESC")
+    present = [r for r in items if r.get(field) is not None]
+    present.sort(key=lambda r: (r[field], r.get("id") or ""), reverse=descending)
+    return present + [r for r in items if r.get(field) is None]
+
+
+def member_of_workspace(engine: Engine, workspace: str, user: Any) -> bool:
+    return isinstance(user, str) and is_member(engine, workspace, user)

@@ -1,0 +1,448 @@
+"""Clockify handlers: invoices, their payments and the workspace's invoice settings
+(invoices-projects.yaml; HANDLERS-invoices-projects.md).
+
+Money is integer cents; ``discount``, ``tax`` and ``tax2`` are percentages. ``balance`` is
+always ``amount - paid`` and the status follows the payments (PAID, PARTIALLY_PAID), except
+that a VOID or UNSENT invoice keeps its status.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from understudy.mock import errors
+from understudy.mock.clockify import name_matches, owned, page, sort_by
+from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
+
+Record = dict[str, Any]
+INVOICES, PAYMENTS, CLIENTS = "invoices", "invoice_payments", "clients"
+SETTINGS = "_invoice_settings"  # the mock's own records, one per workspace (no declared schema)
+
+LABELS = {
+    "amount": "AMOUNT",
+    "billFrom": "BILL FROM",
+    "billTo": "BILL TO",
+    "description": "DESCRIPTION",
+    "discount": "DISCOUNT",
+    "dueDate": "DUE DATE",
+    "issueDate": "ISSUE DATE",
+    "itemType": "ITEM TYPE",
+    "notes": "NOTES",
+    "paid": "PAID",
+    "quantity": "QUANTITY",
+    "subtotal": "SUBTOTAL",
+    "tax": "TAX",
+    "tax2": "TAX2",
+    "total": "AMOUNT",
+    "totalAmount": "TOTAL AMOUNT DUE",
+    "unitPrice": "UNIT PRICE",
+}
+DEFAULT_SETTINGS: Record = {
+    "defaults": {
+        "companyId": None,
+        "defaultImportExpenseItemTypeId": None,
+        "defaultImportTimeItemTypeId": None,
+        "itemTypeId": None,
+        "dueDays": 30,
+        "notes": None,
+        "subject": None,
+        "tax": 0,
+        "tax2": 0,
+        "taxPercent": 0,
+        "tax2Percent": 0,
+        "taxType": "SIMPLE",
+    },
+    "exportFields": {
+        "itemType": True,
+        "quantity": True,
+        "rtl": False,
+        "tax": True,
+        "tax2": True,
+        "unitPrice": True,
+    },
+    "labels": LABELS,
+}
+SORT_COLUMNS = {
+    "ID": "id",
+    "CLIENT": "clientName",
+    "DUE_ON": "dueDate",
+    "ISSUE_DATE": "issuedDate",
+    "AMOUNT": "amount",
+    "BALANCE": "balance",
+}
+
+
+def _settings(engine: Engine, workspace: str) -> Record:
+    stored = engine.store.get(SETTINGS, workspace)
+    return copy.deepcopy(stored["settings"] if stored else DEFAULT_SETTINGS)
+
+
+def _client(engine: Engine, workspace: str, client_id: Any) -> Record:
+    client = engine.store.get(CLIENTS, str(client_id or ""))
+    if client is None or client.get("workspaceId") != workspace:
+        raise errors.BadRequest(f"Client doesn't belong to Workspace: {client_id}")
+    return client
+
+
+def _load(engine: Engine, call: Call) -> Record:
+    return owned(engine, INVOICES, call.params["invoiceId"], call.params["workspaceId"], "Invoice")
+
+
+def _settle(invoice: Record) -> Record:
+    """``balance`` from amount and paid, and the status the payments give."""
+    invoice = {
+        **invoice,
+        "balance": int(invoice.get("amount") or 0) - int(invoice.get("paid") or 0),
+    }
+    if invoice.get("status") in ("VOID", "UNSENT"):
+        return invoice
+    if invoice.get("paid"):
+        invoice["status"] = "PAID" if invoice["balance"] <= 0 else "PARTIALLY_PAID"
+    else:
+        invoice["status"] = "SENT"
+    return invoice
+
+
+def _totals(invoice: Record) -> Record:
+    subtotal = sum(int(item.get("amount") or 0) for item in invoice.get("items") or [])
+    discount = round(subtotal * float(invoice.get("discount") or 0) / 100)
+    base = subtotal - discount
+    tax = round(base * float(invoice.get("tax") or 0) / 100)
+    compound = invoice.get("taxType") == "COMPOUND"
+    tax2 = round((base + tax if compound else base) * float(invoice.get("tax2") or 0) / 100)
+    amount = base + tax + tax2
+    return {
+        **invoice,
+        "subtotal": subtotal,
+        "discountAmount": discount,
+        "taxAmount": tax,
+        "tax2Amount": tax2,
+        "amount": amount,
+        "balance": amount - int(invoice.get("paid") or 0),
+    }
+
+
+# ---------------------------------------------------------------- listing
+def _matching(engine: Engine, workspace: str, query: Mapping[str, Any]) -> list[Record]:
+    invoices = list(engine.store.scan(INVOICES, {"workspaceId": workspace}))
+    statuses = set(query.get("statuses") or [])
+    return [i for i in invoices if not statuses or i.get("status") in statuses]
+
+
+def _answer(
+    invoices: list[Record], column: Any, order: Any, params: Mapping[str, Any], size: str
+) -> Reply:
+    ordered = sort_by(invoices, SORT_COLUMNS.get(str(column or "ID"), "id"), order)
+    return Reply(200, {"invoices": page(ordered, params, size), "total": len(invoices)})
+
+
+@handler("listInvoices")
+def list_invoices(engine: Engine, call: Call) -> Reply:
+    params = call.params
+    invoices = _matching(engine, params["workspaceId"], params)
+    return _answer(
+        invoices, params.get("sort-column"), params.get("sort-order"), params, "page-size"
+    )
+
+
+def _amount_ok(value: Any, body: Mapping[str, Any], field: str) -> bool:
+    value = int(value or 0)
+    filters = body.get(field) or {}
+    if not isinstance(filters, Mapping):
+        return True
+    exact, above, below = (
+        filters.get(k) for k in ("exactAmount", "greaterThanAmount", "lessThanAmount")
+    )
+    return (
+        (exact is None or value == exact)
+        and (above is None or value > above)
+        and (below is None or value < below)
+    )
+
+
+def _ids_ok(value: Any, spec: Mapping[str, Any] | None) -> bool:
+    if not spec or not spec.get("ids"):
+        return True
+    inside = value in set(spec["ids"])
+    return not inside if spec.get("contains") == "DOES_NOT_CONTAIN" else inside
+
+
+@handler("filterInvoices")
+def filter_invoices(engine: Engine, call: Call) -> Reply:
+    workspace, body = call.params["workspaceId"], call.body or {}
+    clients = {c["id"]: c for c in engine.store.scan(CLIENTS, {"workspaceId": workspace})}
+    client_status = (body.get("clients") or {}).get("status")
+    dates = body.get("issueDate") or {}
+
+    def keep(invoice: Record) -> bool:
+        if not _ids_ok(invoice.get("clientId"), body.get("clients")):
+            return False
+        if not _ids_ok(invoice.get("companyId"), body.get("companies")):
+            return False
+        if client_status in ("ACTIVE", "ARCHIVED"):
+            client = clients.get(invoice.get("clientId") or "") or {}
+            if bool(client.get("archived")) != (client_status == "ARCHIVED"):
+                return False
+        if not name_matches(
+            invoice.get("number"), body.get("invoiceNumber"), body.get("strictSearch")
+        ):
+            return False
+        if not (
+            _amount_ok(invoice.get("amount"), body, "amount")
+            and _amount_ok(invoice.get("balance"), body, "balance")
+        ):
+            return False
+        day = str(invoice.get("issuedDate") or "")[:10]
+        start, end = dates.get("issue-date-start"), dates.get("issue-date-end")
+        return (not start or day >= str(start)[:10]) and (not end or day <= str(end)[:10])
+
+    invoices = [i for i in _matching(engine, workspace, body) if keep(i)]
+    paging = {"page": body.get("page"), "pageSize": body.get("pageSize")}
+    return _answer(invoices, body.get("sortColumn"), body.get("sortOrder"), paging, "pageSize")
+
+
+# ---------------------------------------------------------------- writing
+@handler("createInvoice")
+def create_invoice(engine: Engine, call: Call) -> Reply:
+    workspace, body = call.params["workspaceId"], call.body or {}
+    collection = engine.surface.collections[INVOICES]
+    client = _client(engine, workspace, body.get("clientId"))
+    defaults = _settings(engine, workspace)["defaults"]
+    invoice: Record = {
+        "id": new_id(collection, engine.clock.now()),
+        "workspaceId": workspace,
+        **{k: engine.value(v, call.caller, None) for k, v in collection.defaults.items()},
+        **engine.writable(collection, body),
+        "clientName": client.get("name"),
+        "clientAddress": client.get("address"),
+        "billFrom": None,
+        "companyId": defaults.get("companyId"),
+        "note": defaults.get("notes"),
+        "subject": defaults.get("subject"),
+        "tax": defaults.get("taxPercent") or 0,
+        "tax2": defaults.get("tax2Percent") or 0,
+        "taxType": defaults.get("taxType") or "SIMPLE",
+    }
+    engine.store.put(INVOICES, invoice["id"], invoice)
+    return Reply(201, invoice)
+
+
+@handler("updateInvoice")
+def update_invoice(engine: Engine, call: Call) -> Reply:
+    workspace, body = call.params["workspaceId"], call.body or {}
+    with engine.store.transaction():
+        invoice = _load(engine, call)
+        if body.get("clientId"):
+            client = _client(engine, workspace, body["clientId"])
+            invoice.update(
+                clientId=client["id"],
+                clientName=client.get("name"),
+                clientAddress=client.get("address"),
+            )
+        for field in (
+            "currency",
+            "dueDate",
+            "issuedDate",
+            "number",
+            "note",
+            "subject",
+            "companyId",
+            "taxType",
+            "visibleZeroFields",
+        ):
+            if field in body:
+                invoice[field] = body[field]
+        for field, source in (
+            ("discount", "discountPercent"),
+            ("tax", "taxPercent"),
+            ("tax2", "tax2Percent"),
+        ):
+            if source in body:
+                invoice[field] = body[source]
+        for field in ("dueDate", "issuedDate"):
+            if isinstance(invoice.get(field), str):
+                invoice[field] = iso(parse_instant(invoice[field]))
+        invoice = _totals(invoice)
+        engine.store.put(INVOICES, invoice["id"], invoice)
+    return Reply(200, invoice)
+
+
+@handler("deleteInvoice")
+def delete_invoice(engine: Engine, call: Call) -> Reply:
+    with engine.store.transaction():
+        invoice = _load(engine, call)
+        for payment in list(engine.store.scan(PAYMENTS, {"invoiceId": invoice["id"]})):
+            engine.store.delete(PAYMENTS, payment["id"])
+        engine.store.delete(INVOICES, invoice["id"])
+    return Reply(200)
+
+
+def _next_number(engine: Engine, workspace: str, number: str) -> str:
+    used = {str(i.get("number")) for i in engine.store.scan(INVOICES, {"workspaceId": workspace})}
+    if number.isdigit():
+        candidate = int(number) + 1
+        while str(candidate).zfill(len(number)) in used:
+            candidate += 1
+        return str(candidate).zfill(len(number))
+    suffix = 1
+    while f"{number}-{suffix}" in used:
+        suffix += 1
+    return f"{number}-{suffix}"
+
+
+@handler("duplicateInvoice")
+def duplicate_invoice(engine: Engine, call: Call) -> Reply:
+    workspace = call.params["workspaceId"]
+    with engine.store.transaction():
+        source = _load(engine, call)
+        now = engine.clock.now()
+        due_days = _settings(engine, workspace)["defaults"].get("dueDays") or 30
+        copy_ = {
+            **copy.deepcopy(source),
+            "id": new_id(engine.surface.collections[INVOICES], now),
+            "number": _next_number(engine, workspace, str(source.get("number") or "")),
+            "status": "UNSENT",
+            "paid": 0,
+            "balance": source.get("amount") or 0,
+            "issuedDate": iso(now),
+            "dueDate": iso(now + timedelta(days=int(due_days))),
+            "userId": call.caller.actor,
+        }
+        engine.store.put(INVOICES, copy_["id"], copy_)
+    return Reply(201, copy_)
+
+
+@handler("changeInvoiceStatus")
+def change_invoice_status(engine: Engine, call: Call) -> Reply:
+    with engine.store.transaction():
+        invoice = _load(engine, call)
+        status = (call.body or {}).get("invoiceStatus")
+        engine.store.put(INVOICES, invoice["id"], {**invoice, "status": status})
+    return Reply(200)
+
+
+# ---------------------------------------------------------------- payments
+@handler("addInvoicePayment")
+def add_invoice_payment(engine: Engine, call: Call) -> Reply:
+    workspace, body = call.params["workspaceId"], call.body or {}
+    with engine.store.transaction():
+        invoice = _load(engine, call)
+        amount = int(body.get("amount") or 0)
+        balance = int(invoice.get("amount") or 0) - int(invoice.get("paid") or 0)
+        if invoice.get("status") == "VOID":
+            raise errors.BadRequest("Cannot add a payment to a void invoice")
+        if amount > balance:
+            raise errors.BadRequest(
+                f"The payment ({amount}) exceeds the invoice balance ({balance})"
+            )
+        now = engine.clock.now()
+        user = engine.store.get("users", call.caller.actor or "") or {}
+        date = parse_instant(body["paymentDate"]) if body.get("paymentDate") else now
+        payment = {
+            "id": new_id(engine.surface.collections[PAYMENTS], now),
+            "workspaceId": workspace,
+            "invoiceId": invoice["id"],
+            "amount": amount,
+            "note": body.get("note"),
+            "date": iso(date),
+            "author": user.get("name"),
+        }
+        engine.store.put(PAYMENTS, payment["id"], payment)
+        invoice = {**invoice, "paid": int(invoice.get("paid") or 0) + amount}
+        if invoice.get("status") == "UNSENT":
+            invoice["status"] = "SENT"  # a paid invoice has been sent
+        invoice = _settle(invoice)
+        engine.store.put(INVOICES, invoice["id"], invoice)
+    return Reply(201, invoice)
+
+
+@handler("deleteInvoicePayment")
+def delete_invoice_payment(engine: Engine, call: Call) -> Reply:
+    with engine.store.transaction():
+        invoice = _load(engine, call)
+        payment = engine.store.get(PAYMENTS, str(call.params["paymentId"]))
+        if payment is None or payment.get("invoiceId") != invoice["id"]:
+            raise errors.NotFound(f"Payment with id {call.params['paymentId']} doesn't exist")
+        engine.store.delete(PAYMENTS, payment["id"])
+        paid = max(int(invoice.get("paid") or 0) - int(payment.get("amount") or 0), 0)
+        invoice = _settle({**invoice, "paid": paid})
+        engine.store.put(INVOICES, invoice["id"], invoice)
+    return Reply(200, invoice)
+
+
+# ---------------------------------------------------------------- settings and export
+@handler("getInvoiceSettings")
+def get_invoice_settings(engine: Engine, call: Call) -> Reply:
+    return Reply(200, _settings(engine, call.params["workspaceId"]))
+
+
+@handler("updateInvoiceSettings")
+def update_invoice_settings(engine: Engine, call: Call) -> Reply:
+    workspace, body = call.params["workspaceId"], call.body or {}
+    with engine.store.transaction():
+        settings = _settings(engine, workspace)
+        labels = dict(body.get("labels") or {})
+        if "totalAmountDue" in labels:
+            labels["totalAmount"] = labels.pop("totalAmountDue")
+        settings["labels"].update({k: v for k, v in labels.items() if k in LABELS})
+        settings["defaults"].update(body.get("defaults") or {})
+        settings["defaults"]["tax"] = settings["defaults"].get("taxPercent") or 0
+        settings["defaults"]["tax2"] = settings["defaults"].get("tax2Percent") or 0
+        settings["exportFields"].update(body.get("exportFields") or {})
+        engine.store.put(SETTINGS, workspace, {"id": workspace, "settings": settings})
+    return Reply(200)
+
+
+@handler("exportInvoice")
+def export_invoice(engine: Engine, call: Call) -> Reply:
+    invoice = _load(engine, call)
+    labels = _settings(engine, call.params["workspaceId"])["labels"]
+    lines = [
+        f"INVOICE {invoice.get('number')}",
+        f"{labels['billTo']}: {invoice.get('clientName') or ''}",
+        f"{labels['issueDate']}: {str(invoice.get('issuedDate') or '')[:10]}",
+        f"{labels['dueDate']}: {str(invoice.get('dueDate') or '')[:10]}",
+        *(
+            f"{item.get('description') or ''}  {item.get('quantity')} x {item.get('unitPrice')}"
+            for item in invoice.get("items") or []
+        ),
+        f"{labels['subtotal']}: {invoice.get('subtotal')} {invoice.get('currency')}",
+        f"{labels['totalAmount']}: {invoice.get('balance')} {invoice.get('currency')}",
+    ]
+    name = f'attachment; filename="invoice-{invoice.get("number")}.pdf"'
+    headers = {"Content-Type": "application/pdf", "Content-Disposition": name}
+    return Reply(200, text_pdf(lines), headers)
+
+
+def text_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF showing ``lines`` in Helvetica: enough for a client to save and open."""
+
+    def escape(text: str) -> str:
+        ascii_text = text.encode("latin-1", "replace").decode("latin-1")
+        return ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    text = "".join(f"({escape(line)}) Tj 0 -16 Td " for line in lines)
+    stream = f"BT /F1 11 Tf 56 780 Td {text}ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
