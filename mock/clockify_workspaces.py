@@ -1,3 +1,852 @@
-"""Clockify handlers: workspaces (filled in as the spec lands)."""
+"""Clockify handlers: the current user, workspaces and their members, roles, webhooks and the
+entity-change feeds (workspaces.yaml; HANDLERS-workspaces.md).
+
+A user's membership of a workspace is stored twice, in ``workspaces[].memberships`` and in
+``users[].memberships`` (``targetId`` = the workspace); every write here changes both.
+"""
 
 from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from understudy.mock import errors
+from understudy.mock.clockify import (
+    ENTRIES,
+    currency,
+    is_member,
+    money,
+    name_matches,
+    owned,
+    page,
+)
+from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
+
+Record = dict[str, Any]
+USERS, WORKSPACES, ROLES, WEBHOOKS = "users", "workspaces", "user_roles", "webhooks"
+PROFILES = "_member_profiles"  # the mock's own: work capacity and days per (workspace, user)
+IMAGES = "_images"
+WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+DEFAULT_ACCOUNT_STATUSES = {"ACTIVE", "PENDING_EMAIL_VERIFICATION", "NOT_REGISTERED"}
+
+
+# ---------------------------------------------------------------- memberships on both sides
+def _workspace(engine: Engine, call: Call) -> Record:
+    workspace = engine.store.get(WORKSPACES, call.params["workspaceId"])
+    if workspace is None:
+        raise errors.NotFound(f"Workspace with id {call.params['workspaceId']} doesn't exist")
+    return dict(workspace)
+
+
+def _membership(workspace: Mapping[str, Any], user: str) -> Record | None:
+    return next(
+        (m for m in workspace.get("memberships") or [] if m.get("userId") == user),
+        None,
+    )
+
+
+def _member(engine: Engine, call: Call) -> tuple[Record, Record]:
+    """The path workspace and the path user, 404 unless the user is a member."""
+    workspace, user_id = _workspace(engine, call), call.params["userId"]
+    user = engine.store.get(USERS, user_id)
+    if user is None or _membership(workspace, user_id) is None:
+        raise errors.NotFound(f"User with id {user_id} is not a member of the workspace")
+    return workspace, dict(user)
+
+
+def _set_membership(
+    engine: Engine, workspace: Record, user: Record, change: Callable[[Record], Record]
+) -> Record:
+    """Apply ``change`` to the user's WORKSPACE membership on the workspace and on the user
+    (adding it when missing); answers the workspace as stored."""
+    blank = {
+        "userId": user["id"],
+        "targetId": workspace["id"],
+        "membershipType": "WORKSPACE",
+        "membershipStatus": "PENDING",
+        "hourlyRate": None,
+        "costRate": None,
+    }
+
+    def apply(memberships: Iterable[Record], mine: Callable[[Record], bool]) -> list[Record]:
+        out, found = [], False
+        for m in memberships:
+            if mine(m) and m.get("membershipType", "WORKSPACE") == "WORKSPACE":
+                m, found = change(dict(m)), True
+            out.append(m)
+        return out if found else [*out, change(dict(blank))]
+
+    workspace = {
+        **workspace,
+        "memberships": apply(
+            workspace.get("memberships") or [], lambda m: m.get("userId") == user["id"]
+        ),
+    }
+    user = {
+        **user,
+        "memberships": apply(
+            user.get("memberships") or [], lambda m: m.get("targetId") == workspace["id"]
+        ),
+    }
+    engine.store.put(WORKSPACES, workspace["id"], workspace)
+    engine.store.put(USERS, user["id"], user)
+    return workspace
+
+
+# ---------------------------------------------------------------- the current user
+@handler("getLoggedUser")
+def get_logged_user(engine: Engine, call: Call) -> Reply:
+    user = engine.store.get(USERS, call.caller.actor or "")
+    if user is None:
+        raise errors.Unauthorized("Full authentication is required to access this resource")
+    memberships = user.get("memberships") or [] if call.params.get("include-memberships") else []
+    return Reply(200, {**user, "memberships": memberships})
+
+
+@handler("uploadImage")
+def upload_image(engine: Engine, call: Call) -> Reply:
+    upload = (call.body or {}).get("file")
+    if not isinstance(upload, Mapping):
+        raise errors.BadRequest("A file is required (multipart field 'file')")
+    media = str(upload.get("contentType") or "")
+    if not media.startswith("image/"):
+        raise errors.BadRequest(f"The file must be an image, not {media or 'unknown content'}")
+    extension = {"image/jpeg": "jpg", "image/svg+xml": "svg"}.get(media, media.split("/")[-1])
+    name = f"image-{secrets.token_hex(4)}.{extension}"
+    engine.store.put(IMAGES, name, {"id": name, **upload, "userId": call.caller.actor})
+    return Reply(200, {"name": name, "url": f"https://clockify.com/{name}"})
+
+
+# ---------------------------------------------------------------- member profiles
+def _user_fields(engine: Engine, workspace: str) -> list[Record]:
+    return [
+        f
+        for f in engine.store.scan("custom_fields", {"workspaceId": workspace})
+        if f.get("entityType") == "USER"
+    ]
+
+
+def _profile(engine: Engine, workspace: Record, user: Record) -> Record:
+    stored = engine.store.get(PROFILES, f"{workspace['id']}/{user['id']}") or {}
+    settings = workspace.get("workspaceSettings") or {}
+    values = {v.get("customFieldId"): v for v in user.get("customFields") or []}
+    custom = []
+    for field in _user_fields(engine, workspace["id"]):
+        value = values.get(field["id"])
+        custom.append(
+            {
+                "customFieldId": field["id"],
+                "name": field.get("name"),
+                "type": field.get("type"),
+                "userId": user["id"],
+                "value": value.get("value") if value else field.get("workspaceDefaultValue"),
+                "sourceType": "USER" if value else "WORKSPACE",
+            }
+        )
+    pending = any(
+        (r.get("status") or {}).get("state") == "PENDING"
+        for r in engine.store.scan("approval_requests", {"workspaceId": workspace["id"]})
+        if (r.get("creator") or {}).get("userId", r.get("userId")) == user["id"]
+    )
+    active = [
+        m
+        for m in user.get("memberships") or []
+        if m.get("membershipType", "WORKSPACE") == "WORKSPACE"
+        and m.get("membershipStatus") not in ("INACTIVE", "DECLINED")
+    ]
+    return {
+        "email": user.get("email"),
+        "name": user.get("name"),
+        "imageUrl": user.get("profilePicture"),
+        "hasPassword": user.get("status") not in ("NOT_REGISTERED", "LIMITED"),
+        "hasPendingApprovalRequest": pending,
+        "userCustomFieldValues": custom,
+        "weekStart": (user.get("settings") or {}).get("weekStart") or "MONDAY",
+        "workCapacity": stored.get("workCapacity") or "PT8H",
+        "workingDays": stored.get("workingDays") or settings.get("workingDays") or WEEKDAYS[:5],
+        "workspaceNumber": len(active),
+    }
+
+
+@handler("getMemberProfile")
+def get_member_profile(engine: Engine, call: Call) -> Reply:
+    workspace, user = _member(engine, call)
+    return Reply(200, _profile(engine, workspace, user))
+
+
+def _upsert_value(
+    engine: Engine, workspace: str, user: Record, field_id: str, value: Any
+) -> Record:
+    field = engine.store.get("custom_fields", field_id)
+    if field is None or field.get("workspaceId") != workspace:
+        raise errors.NotFound(f"Custom field with id {field_id} doesn't exist")
+    if field.get("entityType") != "USER":
+        raise errors.BadRequest(f"Custom field {field_id} is not a user custom field")
+    entry = {
+        "customFieldId": field_id,
+        "customFieldName": field.get("name"),
+        "customFieldType": field.get("type"),
+        "userId": user["id"],
+        "value": value,
+    }
+    others = [v for v in user.get("customFields") or [] if v.get("customFieldId") != field_id]
+    user["customFields"] = [*others, entry]
+    return entry
+
+
+@handler("updateMemberProfile")
+def update_member_profile(engine: Engine, call: Call) -> Reply:
+    body = call.body or {}
+    with engine.store.transaction():
+        workspace, user = _member(engine, call)
+        key = f"{workspace['id']}/{user['id']}"
+        stored = dict(engine.store.get(PROFILES, key) or {"id": key})
+        stored.update({k: body[k] for k in ("workCapacity", "workingDays") if k in body})
+        engine.store.put(PROFILES, key, stored)
+        if "weekStart" in body:
+            user["settings"] = {**(user.get("settings") or {}), "weekStart": body["weekStart"]}
+        if user.get("status") == "LIMITED":  # only limited users' names and pictures change here
+            if body.get("name"):
+                user["name"] = body["name"]
+            if body.get("imageUrl"):
+                user["profilePicture"] = body["imageUrl"]
+            if body.get("removeProfileImage"):
+                user["profilePicture"] = None
+        for item in body.get("userCustomFields") or []:
+            _upsert_value(engine, workspace["id"], user, item["customFieldId"], item.get("value"))
+        engine.store.put(USERS, user["id"], user)
+    return Reply(200, _profile(engine, workspace, user))
+
+
+@handler("upsertUserCustomFieldValue")
+def upsert_user_custom_field_value(engine: Engine, call: Call) -> Reply:
+    with engine.store.transaction():
+        workspace, user = _member(engine, call)
+        value = (call.body or {}).get("value")
+        entry = _upsert_value(engine, workspace["id"], user, call.params["customFieldId"], value)
+        engine.store.put(USERS, user["id"], user)
+    return Reply(201, entry)
+
+
+# ---------------------------------------------------------------- users of a workspace
+def _roles_of(engine: Engine, workspace: str, user: str | None = None) -> list[Record]:
+    where = {"workspaceId": workspace, **({"userId": user} if user else {})}
+    return list(engine.store.scan(ROLES, where))
+
+
+def _project_members(engine: Engine, workspace: Record, project_id: str) -> set[str] | None:
+    """Who may use the project (None: everyone, a public project)."""
+    project = owned(engine, "projects", project_id, workspace["id"], "Project")
+    if project.get("public"):
+        return None
+    direct = {m["userId"] for m in project.get("memberships") or []}
+    groups = engine.store.scan("user_groups", {"workspaceId": workspace["id"]})
+    return direct | {u for g in groups if g["id"] in direct for u in g.get("userIds") or []}
+
+
+def _hydrated(engine: Engine, workspace: Record, user: Record, kind: str) -> Record:
+    """The user with the memberships ``kind`` asks for: NONE, WORKSPACE, PROJECT, USERGROUP, ALL."""
+    memberships: list[Record] = []
+    if kind in ("WORKSPACE", "ALL"):
+        mine = _membership(workspace, user["id"])
+        memberships += [mine] if mine else []
+    if kind in ("PROJECT", "ALL"):
+        for project in engine.store.scan("projects", {"workspaceId": workspace["id"]}):
+            memberships += [
+                {k: v for k, v in m.items() if k != "membershipStatus" or v != "ALL"}
+                for m in project.get("memberships") or []
+                if m.get("userId") == user["id"] and m.get("membershipType") == "PROJECT"
+            ]
+    if kind in ("USERGROUP", "ALL"):
+        for group in engine.store.scan("user_groups", {"workspaceId": workspace["id"]}):
+            if user["id"] in (group.get("userIds") or []):
+                memberships.append(
+                    {
+                        "userId": user["id"],
+                        "targetId": group["id"],
+                        "membershipType": "USERGROUP",
+                        "membershipStatus": "ACTIVE",
+                        "hourlyRate": None,
+                        "costRate": None,
+                    }
+                )
+    return {**user, "memberships": memberships}
+
+
+def _sorted_users(workspace: Record, users: list[Record], column: Any, order: Any) -> list[Record]:
+    def key(user: Record) -> Any:
+        membership = _membership(workspace, user["id"]) or {}
+        if column in ("HOURLYRATE", "COSTRATE"):
+            rate = membership.get("hourlyRate" if column == "HOURLYRATE" else "costRate")
+            return (rate or {}).get("amount") or 0
+        if column == "ACCESS":
+            return membership.get("membershipStatus") or ""
+        if column == "NAME_LOWERCASE":
+            return str(user.get("name") or "").casefold()
+        field = {"ID": "id", "NAME": "name"}.get(str(column), "email")
+        return str(user.get(field) or "")
+
+    descending = str(order or "ASCENDING").upper().startswith("DESC")
+    return sorted(users, key=lambda u: (key(u), u["id"]), reverse=descending)
+
+
+@handler("listWorkspaceUsers")
+def list_workspace_users(engine: Engine, call: Call) -> Reply:
+    workspace = _workspace(engine, call)
+    query = call.body if call.binding.method == "POST" else None
+    q: Mapping[str, Any] = query or {}
+    params = call.params
+
+    def option(body_name: str, query_name: str) -> Any:
+        return q.get(body_name) if query is not None else params.get(query_name)
+
+    statuses = option("accountStatuses", "account-statuses")
+    if isinstance(statuses, str):
+        statuses = [s.strip() for s in statuses.split(",") if s.strip()]
+    statuses = set(statuses or DEFAULT_ACCOUNT_STATUSES)
+    status = option("status", "status")
+    project = option("projectId", "project-id")
+    allowed = _project_members(engine, workspace, project) if project else None
+    roles = set(q.get("roles") or [])
+    if "WORKSPACE_ADMIN" in roles:
+        roles.add("OWNER")
+    with_roles = {
+        r.get("userId")
+        for r in _roles_of(engine, workspace["id"])
+        if (r.get("role") or {}).get("name") in roles
+    }
+    groups = set(q.get("userGroups") or [])
+    in_groups = {
+        u
+        for g in engine.store.scan("user_groups", {"workspaceId": workspace["id"]})
+        if g["id"] in groups
+        for u in g.get("userIds") or []
+    }
+    users = []
+    for membership in workspace.get("memberships") or []:
+        user = engine.store.get(USERS, membership.get("userId") or "")
+        if user is None or user.get("status") not in statuses:
+            continue
+        if status and status != "ALL" and membership.get("membershipStatus") != status:
+            continue
+        if not name_matches(user.get("email"), option("email", "email")):
+            continue
+        if not name_matches(user.get("name"), option("name", "name")):
+            continue
+        if (allowed is not None and user["id"] not in allowed) or (
+            roles and user["id"] not in with_roles
+        ):
+            continue
+        if groups and user["id"] not in in_groups:
+            continue
+        users.append(dict(user))
+    column = option("sortColumn", "sort-column") or "EMAIL"
+    users = _sorted_users(workspace, users, column, option("sortOrder", "sort-order"))
+    paging = {"page": option("page", "page"), "page-size": option("pageSize", "page-size")}
+    kind = option("memberships", "memberships") or "NONE"
+    return Reply(200, [_hydrated(engine, workspace, u, kind) for u in page(users, paging)])
+
+
+@handler("listUserManagers")
+def list_user_managers(engine: Engine, call: Call) -> Reply:
+    workspace, user = _member(engine, call)
+    groups = {
+        g["id"]: g
+        for g in engine.store.scan("user_groups", {"workspaceId": workspace["id"]})
+        if user["id"] in (g.get("userIds") or [])
+    }
+    managers = {
+        r.get("userId")
+        for r in _roles_of(engine, workspace["id"])
+        if (r.get("role") or {}).get("name") == "TEAM_MANAGER"
+        and (r.get("role") or {}).get("id") in groups
+    }
+    managers |= {m.get("id") for g in groups.values() for m in g.get("teamManagers") or []}
+    users = [
+        dict(u)
+        for m in sorted(x for x in managers if x)
+        if (u := engine.store.get(USERS, m)) is not None and _membership(workspace, m)
+    ]
+    users = _sorted_users(
+        workspace, users, call.params.get("sort-column") or "NAME", call.params.get("sort-order")
+    )
+    return Reply(200, [{**u, "memberships": []} for u in page(users, call.params)])
+
+
+# ---------------------------------------------------------------- roles
+def _public_role(record: Mapping[str, Any]) -> Record:
+    return {k: v for k, v in record.items() if k != "id"}
+
+
+@handler("giveManagerRole")
+def give_manager_role(engine: Engine, call: Call) -> Reply:
+    body = call.body or {}
+    role, entity = body.get("role"), body.get("entityId")
+    with engine.store.transaction():
+        workspace, user = _member(engine, call)
+        group = engine.store.get("user_groups", str(entity))
+        project = engine.store.get("projects", str(entity))
+        valid = {
+            "TEAM_MANAGER": group is not None and group.get("workspaceId") == workspace["id"],
+            "PROJECT_MANAGER": project is not None
+            and project.get("workspaceId") == workspace["id"],
+            "WORKSPACE_ADMIN": entity == workspace["id"]
+            or (group is not None and group.get("workspaceId") == workspace["id"]),
+        }
+        if not valid.get(str(role)):
+            raise errors.BadRequest(f"{role} cannot be given on {entity}")
+        mine = _roles_of(engine, workspace["id"], user["id"])
+        if not any(
+            (r.get("role") or {}).get("name") == role and (r.get("role") or {}).get("id") == entity
+            for r in mine
+        ):
+            record = {
+                "id": new_id(engine.surface.collections[ROLES], engine.clock.now()),
+                "userId": user["id"],
+                "workspaceId": workspace["id"],
+                "role": {
+                    "id": entity,
+                    "name": role,
+                    "source": {"id": entity, "type": body.get("sourceType")},
+                },
+            }
+            engine.store.put(ROLES, record["id"], record)
+        mine = _roles_of(engine, workspace["id"], user["id"])
+    return Reply(201, [_public_role(r) for r in mine])
+
+
+@handler("removeManagerRole")
+def remove_manager_role(engine: Engine, call: Call) -> Reply:
+    body = call.body or {}
+    with engine.store.transaction():
+        workspace, user = _member(engine, call)
+        for record in _roles_of(engine, workspace["id"], user["id"]):
+            role = record.get("role") or {}
+            if role.get("name") == body.get("role") and role.get("id") == body.get("entityId"):
+                engine.store.delete(ROLES, record["id"])
+    return Reply(204)
+
+
+# ---------------------------------------------------------------- workspaces
+@handler("listMyWorkspaces")
+def list_my_workspaces(engine: Engine, call: Call) -> Reply:
+    caller = call.caller.actor or ""
+    user = engine.store.get(USERS, caller) or {}
+    ids = {
+        m.get("targetId")
+        for m in user.get("memberships") or []
+        if m.get("membershipType", "WORKSPACE") == "WORKSPACE"
+        and m.get("membershipStatus") == "ACTIVE"
+    }
+    workspaces = [w for i in ids if i and (w := engine.store.get(WORKSPACES, i)) is not None]
+    roles = set(call.params.get("roles") or [])
+    if roles:
+        held = {
+            r.get("workspaceId")
+            for r in engine.store.scan(ROLES, {"userId": caller})
+            if (r.get("role") or {}).get("name") in roles
+        }
+        workspaces = [w for w in workspaces if w["id"] in held]
+    return Reply(200, sorted(workspaces, key=lambda w: (str(w.get("name") or ""), w["id"])))
+
+
+def _default_settings() -> Record:
+    admins = "ADMINS"
+    return {
+        "activeBillableHours": True,
+        "adminOnlyPages": [],
+        "automaticLock": None,
+        "canSeeTimeSheet": False,
+        "canSeeTracker": True,
+        "currencyFormat": "CURRENCY_SPACE_VALUE",
+        "defaultBillableProjects": True,
+        "durationFormat": "FULL",
+        "entityCreationPermissions": {
+            "whoCanCreateProjectsAndClients": admins,
+            "whoCanCreateTags": admins,
+            "whoCanCreateTasks": admins,
+        },
+        "forceDescription": False,
+        "forceProjects": False,
+        "forceTags": False,
+        "forceTasks": False,
+        "isProjectPublicByDefault": True,
+        "lockTimeEntries": None,
+        "lockTimeZone": None,
+        "multiFactorEnabled": False,
+        "numberFormat": "COMMA_PERIOD",
+        "onlyAdminsCanChangeBillableStatus": False,
+        "onlyAdminsCreateProject": True,
+        "onlyAdminsCreateTag": False,
+        "onlyAdminsCreateTask": False,
+        "onlyAdminsSeeAllTimeEntries": False,
+        "onlyAdminsSeeBillableRates": True,
+        "onlyAdminsSeeDashboard": False,
+        "onlyAdminsSeePublicProjectsEntries": False,
+        "projectFavorites": True,
+        "projectGroupingLabel": "Client",
+        "projectLabel": None,
+        "projectPickerSpecialFilter": False,
+        "round": {"minutes": "0", "round": "Round to nearest"},
+        "taskLabel": None,
+        "timeRoundingInReports": False,
+        "timeTrackingMode": "DEFAULT",
+        "trackTimeDownToSecond": True,
+        "workingDays": WEEKDAYS[:5],
+    }
+
+
+@handler("createWorkspace")
+def create_workspace(engine: Engine, call: Call) -> Reply:
+    body = call.body or {}
+    caller = engine.store.get(USERS, call.caller.actor or "")
+    if caller is None:
+        raise errors.Unauthorized("Full authentication is required to access this resource")
+    now = engine.clock.now()
+    collection = engine.surface.collections[WORKSPACES]
+    workspace: Record = {
+        "id": new_id(collection, now),
+        "name": body.get("name") or f"{caller.get('name') or 'My'}'s workspace",
+        "cakeOrganizationId": body.get("organizationId"),
+        "hourlyRate": {"amount": 0, "currency": "USD"},
+        "costRate": {"amount": 0, "currency": "USD"},
+        "currencies": [{"code": "USD", "id": new_id(collection, now), "isDefault": True}],
+        "featureSubscriptionType": None,
+        "features": [],
+        "imageUrl": "",
+        "subdomain": {"enabled": False, "name": None},
+        "memberships": [],
+        "workspaceSettings": _default_settings(),
+    }
+    with engine.store.transaction():
+        workspace = _set_membership(
+            engine, workspace, dict(caller), lambda m: {**m, "membershipStatus": "ACTIVE"}
+        )
+        role = {
+            "id": new_id(engine.surface.collections[ROLES], now),
+            "userId": caller["id"],
+            "workspaceId": workspace["id"],
+            "role": {"id": workspace["id"], "name": "OWNER", "source": None},
+        }
+        engine.store.put(ROLES, role["id"], role)
+    return Reply(201, workspace)
+
+
+def _rate_setter(field: str) -> Callable[[Engine, Call], Reply]:
+    def set_rate(engine: Engine, call: Call) -> Reply:
+        with engine.store.transaction():
+            workspace = _workspace(engine, call)
+            workspace[field] = money(engine, workspace["id"], call.body or {})
+            engine.store.put(WORKSPACES, workspace["id"], workspace)
+        return Reply(200, workspace)
+
+    return set_rate
+
+
+handler("setWorkspaceCostRate")(_rate_setter("costRate"))
+handler("setWorkspaceHourlyRate")(_rate_setter("hourlyRate"))
+
+
+def _member_rate_setter(field: str) -> Callable[[Engine, Call], Reply]:
+    def set_rate(engine: Engine, call: Call) -> Reply:
+        with engine.store.transaction():
+            workspace, user = _member(engine, call)
+            rate = money(engine, workspace["id"], call.body or {})
+            workspace = _set_membership(engine, workspace, user, lambda m: {**m, field: rate})
+        return Reply(200, workspace)
+
+    return set_rate
+
+
+handler("setMemberCostRate")(_member_rate_setter("costRate"))
+handler("setMemberHourlyRate")(_member_rate_setter("hourlyRate"))
+
+
+@handler("setMembershipStatus")
+def set_membership_status(engine: Engine, call: Call) -> Reply:
+    status = (call.body or {}).get("status")
+    with engine.store.transaction():
+        workspace, user = _member(engine, call)
+        workspace = _set_membership(
+            engine, workspace, user, lambda m: {**m, "membershipStatus": status}
+        )
+    return Reply(200, workspace)
+
+
+@handler("addUserToWorkspace")
+def add_user_to_workspace(engine: Engine, call: Call) -> Reply:
+    email = str((call.body or {}).get("email") or "").strip()
+    if "@" not in email:
+        raise errors.BadRequest(f"'{email}' is not an email address")
+    with engine.store.transaction():
+        workspace = _workspace(engine, call)
+        user = next(
+            (
+                u
+                for u in engine.store.scan(USERS, {})
+                if str(u.get("email") or "").casefold() == email.casefold()
+            ),
+            None,
+        )
+        if user is None:
+            user = {
+                "id": new_id(engine.surface.collections[USERS], engine.clock.now()),
+                "email": email,
+                "name": email.split("@")[0],
+                "status": "NOT_REGISTERED",
+                "memberships": [],
+                "customFields": [],
+                "profilePicture": None,
+                "activeWorkspace": workspace["id"],
+                "defaultWorkspace": workspace["id"],
+                "settings": {"weekStart": "MONDAY", "timeZone": "UTC", "lang": "en"},
+            }
+        existing = _membership(workspace, user["id"])
+        if existing and existing.get("membershipStatus") not in ("INACTIVE", "DECLINED"):
+            raise errors.BadRequest(f"User {email} is already a member of the workspace")
+        workspace = _set_membership(
+            engine, workspace, dict(user), lambda m: {**m, "membershipStatus": "PENDING"}
+        )
+    return Reply(200, workspace)
+
+
+@handler("removeUserFromWorkspace")
+def remove_user_from_workspace(engine: Engine, call: Call) -> Reply:
+    workspace, _ = _member(engine, call)  # deprecated in Clockify: it changes nothing
+    return Reply(200, workspace)
+
+
+# ---------------------------------------------------------------- webhooks
+def _token(webhook_id: str) -> str:
+    def part(data: Mapping[str, Any] | bytes) -> str:
+        raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    claims = {"sub": webhook_id, "type": "webhook", "nonce": secrets.token_hex(8)}
+    return ".".join(
+        (part({"typ": "JWT", "alg": "RS256"}), part(claims), part(secrets.token_bytes(32)))
+    )
+
+
+def _webhooks(engine: Engine, workspace: str) -> list[Record]:
+    return list(engine.store.scan(WEBHOOKS, {"workspaceId": workspace}))
+
+
+def _webhook_list(all_hooks: list[Record], hooks: list[Record]) -> Reply:
+    ordered = sorted(hooks, key=lambda h: (str(h.get("name") or ""), h["id"]))
+    return Reply(200, {"webhooks": ordered, "workspaceWebhookCount": len(all_hooks)})
+
+
+@handler("listWebhooks")
+def list_webhooks(engine: Engine, call: Call) -> Reply:
+    hooks = _webhooks(engine, call.params["workspaceId"])
+    wanted = call.params.get("type")
+    chosen = [h for h in hooks if not wanted or (h.get("webhookType") or "USER_CREATED") == wanted]
+    return _webhook_list(hooks, chosen)
+
+
+@handler("listAddonWebhooks")
+def list_addon_webhooks(engine: Engine, call: Call) -> Reply:
+    hooks = _webhooks(engine, call.params["workspaceId"])
+    addon = call.params["addonId"]
+    chosen = [h for h in hooks if h.get("webhookType") == "ADDON" and h.get("addonId") == addon]
+    return _webhook_list(hooks, chosen)
+
+
+SOURCES = {
+    "PROJECT_ID": "projects",
+    "TAG_ID": "tags",
+    "TASK_ID": "tasks",
+    "ASSIGNMENT_ID": "assignments",
+    "EXPENSE_ID": "expenses",
+}
+
+
+@handler("createWebhook")
+def create_webhook(engine: Engine, call: Call) -> Reply:
+    workspace, body = call.params["workspaceId"], call.body or {}
+    kind = body.get("triggerSourceType")
+    for source in body.get("triggerSource") or []:
+        if kind == "WORKSPACE_ID":
+            ok = source == workspace
+        elif kind == "USER_ID":
+            ok = is_member(engine, workspace, source)
+        else:
+            record = engine.store.get(SOURCES.get(str(kind), ""), source)
+            ok = record is not None and record.get("workspaceId") == workspace
+        if not ok:
+            raise errors.BadRequest(f"Trigger source {source} is no {kind} of the workspace")
+    with engine.store.transaction():
+        hooks = _webhooks(engine, workspace)
+        if len(hooks) >= 100 or sum(h.get("userId") == call.caller.actor for h in hooks) >= 10:
+            raise errors.BadRequest("Webhook limit reached (10 per user, 100 per workspace)")
+        reply = engine.create(call)
+        webhook = {**reply.body, "authToken": _token(reply.body["id"])}
+        engine.store.put(WEBHOOKS, webhook["id"], webhook)
+    return Reply(201, webhook)
+
+
+def _load_webhook(engine: Engine, call: Call) -> Record:
+    return owned(engine, WEBHOOKS, call.params["webhookId"], call.params["workspaceId"], "Webhook")
+
+
+@handler("regenerateWebhookToken")
+def regenerate_webhook_token(engine: Engine, call: Call) -> Reply:
+    with engine.store.transaction():
+        webhook = _load_webhook(engine, call)
+        webhook = {**webhook, "authToken": _token(webhook["id"])}
+        engine.store.put(WEBHOOKS, webhook["id"], webhook)
+    return Reply(200, webhook)
+
+
+@handler("listWebhookLogs")
+def list_webhook_logs(engine: Engine, call: Call) -> Reply:
+    """Deliveries of the webhook; the mock delivers none yet, so the log is empty."""
+    _load_webhook(engine, call)
+    return Reply(200, [])
+
+
+# ---------------------------------------------------------------- entity changes
+def _range(params: Mapping[str, Any], now: datetime) -> tuple[datetime, datetime]:
+    """The feed's range: 30 days before ``end`` (or now), or after ``start``."""
+    if not params.get("type"):
+        raise errors.BadRequest("type must name at least one document type")
+    month = timedelta(days=30)
+    start = parse_instant(params["start"]) if params.get("start") else None
+    end = parse_instant(params["end"]) if params.get("end") else None
+    if start is None:
+        end = end or now
+        start = end - month
+    elif end is None:
+        end = start + month
+    if end < start:
+        raise errors.BadRequest("start must not be after end")
+    return start, end
+
+
+def _created(entry_id: str, audit: Mapping[str, Any] | None) -> datetime:
+    """When a record was created: as the engine saw it, else the time in its ObjectId."""
+    if audit and audit.get("createdAt"):
+        return parse_instant(audit["createdAt"])
+    return datetime.fromtimestamp(int(entry_id[:8], 16), UTC)
+
+
+def _documents(entry: Mapping[str, Any], types: set[str], meta: Record, money: str) -> list[Record]:
+    """The entry as the feed documents it asks for (entry, custom field values, rates); rates
+    without a currency are in the workspace's (``money``)."""
+    entry = {
+        **entry,
+        **{
+            k: {**entry[k], "currency": entry[k].get("currency") or money}
+            for k in ("hourlyRate", "costRate")
+            if entry.get(k)
+        },
+    }
+    out = []
+    if "TIME_ENTRY" in types:
+        out.append({**entry, "documentType": "TIME_ENTRY", "auditMetadata": meta})
+    if "TIME_ENTRY_CUSTOM_FIELD_VALUE" in types:
+        for value in entry.get("customFieldValues") or []:
+            field = str(value.get("customFieldId") or "")
+            out.append(
+                {
+                    "id": f"{int(entry['id'], 16) ^ int(field or '0', 16):024x}"[-24:],
+                    "customFieldId": field or None,
+                    "timeEntryId": entry["id"],
+                    "value": value.get("value"),
+                    "sourceType": "TIMEENTRY",
+                    "workspaceId": entry.get("workspaceId"),
+                    "documentType": "TIME_ENTRY_CUSTOM_FIELD_VALUE",
+                    "auditMetadata": meta,
+                }
+            )
+    if "TIME_ENTRY_RATE" in types:
+        out.append(
+            {
+                "id": f"{int(entry['id'], 16) ^ 1:024x}",
+                "timeEntryId": entry["id"],
+                "hourlyRate": entry.get("hourlyRate"),
+                "costRate": entry.get("costRate"),
+                "workspaceId": entry.get("workspaceId"),
+                "documentType": "TIME_ENTRY_RATE",
+                "auditMetadata": meta,
+            }
+        )
+    return out
+
+
+def _audits(engine: Engine) -> dict[str, Record]:
+    audit = getattr(engine.store, "audit", None)
+    return {a["recordId"]: dict(a) for a in audit(ENTRIES)} if audit else {}
+
+
+def _feed_page(items: list[Record], params: Mapping[str, Any]) -> list[Record]:
+    number, limit = int(params.get("page") or 0), int(params.get("limit") or 50)
+    return items[number * limit : (number + 1) * limit]
+
+
+def _changes(engine: Engine, call: Call, updated: bool) -> Reply:
+    params = call.params
+    start, end = _range(params, engine.clock.now())
+    types = set(params["type"])
+    money = currency(engine, params["workspaceId"])
+    audits = _audits(engine)
+    found: list[tuple[datetime, Record, Record]] = []
+    for entry in engine.store.scan(ENTRIES, {"workspaceId": params["workspaceId"]}):
+        audit = audits.get(entry["id"])
+        created = _created(entry["id"], audit)
+        changed = parse_instant(audit["updatedAt"]) if audit and audit.get("updatedAt") else None
+        when = changed if updated else created
+        if when is None or not start <= when <= end or (updated and created >= start):
+            continue
+        meta = {"createdAt": iso(created), "updatedAt": iso(changed) if changed else None}
+        found.append((when, dict(entry), meta))
+    found.sort(key=lambda item: (item[0], item[1]["id"]))
+    documents = [d for _, entry, meta in found for d in _documents(entry, types, meta, money)]
+    return Reply(200, _feed_page(documents, params))
+
+
+@handler("listCreatedEntities")
+def list_created_entities(engine: Engine, call: Call) -> Reply:
+    return _changes(engine, call, updated=False)
+
+
+@handler("listUpdatedEntities")
+def list_updated_entities(engine: Engine, call: Call) -> Reply:
+    return _changes(engine, call, updated=True)
+
+
+@handler("listDeletedEntities")
+def list_deleted_entities(engine: Engine, call: Call) -> Reply:
+    """Entries deleted in the range (created before it), as the documents ``type`` asks for."""
+    params = call.params
+    start, end = _range(params, engine.clock.now())
+    types = set(params["type"])
+    money = currency(engine, params["workspaceId"])
+    deleted = []
+    for audit in _audits(engine).values():
+        document = audit.get("document") or {}
+        if not audit.get("deletedAt") or document.get("workspaceId") != params["workspaceId"]:
+            continue
+        when, created = parse_instant(audit["deletedAt"]), _created(audit["recordId"], audit)
+        if not start <= when <= end or created >= start:
+            continue
+        meta = {"createdAt": iso(created), "updatedAt": audit.get("updatedAt")}
+        for doc in _documents(document, types, meta, money):
+            kind = doc.pop("documentType")
+            doc.pop("auditMetadata")
+            deleted.append(
+                {
+                    "id": doc["id"],
+                    "deletionBinId": f"{int(doc['id'], 16) ^ int(when.timestamp()):024x}"[-24:],
+                    "deletedAt": iso(when),
+                    "documentType": kind,
+                    "document": doc,
+                }
+            )
+    deleted.sort(key=lambda d: (d["deletedAt"], d["id"]))
+    return Reply(200, {"response": _feed_page(deleted, params)})

@@ -23,7 +23,7 @@ from ulid import ULID
 
 from understudy.binding import NO_DEFAULT, Binding, Collection, Surface
 from understudy.mock import errors
-from understudy.mock.store import Record, Store
+from understudy.mock.store import AuditedStore, Record, Store
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,10 @@ class Engine:
 
     def __init__(self, surface: Surface, store: Store, clock: Clock | None = None) -> None:
         self.surface = surface
-        self.store = store
         self.clock = clock or Clock()
+        self.store: Store = (
+            AuditedStore(store, surface.audit, self.clock.now) if surface.audit else store
+        )
         self._behaviours: dict[str, Callable[[Call], Reply]] = {
             "list": self.list,
             "get": self.get,

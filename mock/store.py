@@ -130,3 +130,54 @@ def _key(value: Any) -> Any:
     except TypeError:
         return repr(value)
     return value
+
+
+AUDIT = "_audit"  # when audited records were created, last written and deleted
+
+
+class AuditedStore:
+    """A store that remembers, for the records of some collections, when they were created,
+    last updated and deleted (with the record as it was) — what feeds of changes answer
+    (Clockify's entity changes). The audit lives in the wrapped store, so snapshots keep it."""
+
+    def __init__(self, inner: Store, collections: Iterable[str], now: Any) -> None:
+        self._inner = inner
+        self._collections = frozenset(collections)
+        self._now = now  # () -> datetime
+
+    def __getattr__(self, name: str) -> Any:  # scan, transaction, dump, load, count, ...
+        return getattr(self._inner, name)
+
+    def get(self, collection: str, record_id: str) -> Record | None:
+        return self._inner.get(collection, record_id)
+
+    def put(self, collection: str, record_id: str, record: Record) -> None:
+        if collection not in self._collections:
+            return self._inner.put(collection, record_id, record)
+        with self._inner.transaction():
+            existed = self._inner.get(collection, record_id) is not None
+            self._inner.put(collection, record_id, record)
+            self._note(collection, record_id, "updatedAt" if existed else "createdAt")
+
+    def delete(self, collection: str, record_id: str) -> None:
+        if collection not in self._collections:
+            return self._inner.delete(collection, record_id)
+        with self._inner.transaction():
+            old = self._inner.get(collection, record_id)
+            self._inner.delete(collection, record_id)
+            if old is not None:
+                self._note(collection, record_id, "deletedAt", document=dict(old))
+
+    def audit(self, collection: str) -> list[Record]:
+        """The audit records of a collection: ``{recordId, createdAt, updatedAt, deletedAt,
+        document}`` (ISO-8601 UTC instants; ``document`` only once deleted)."""
+        return list(self._inner.scan(AUDIT, {"collection": collection}))
+
+    def _note(self, collection: str, record_id: str, event: str, **extra: Any) -> None:
+        key = f"{collection}/{record_id}"
+        entry = dict(self._inner.get(AUDIT, key) or {})
+        entry.update(id=key, collection=collection, recordId=record_id, **extra)
+        entry[event] = self._now().isoformat().replace("+00:00", "Z")
+        if event == "createdAt":  # an id used again starts a new history
+            entry.update(updatedAt=None, deletedAt=None, document=None)
+        self._inner.put(AUDIT, key, entry)

@@ -153,6 +153,8 @@ class Surface:
     authorize: tuple[str, ...]  # per-surface checks run before every operation (mock.engine)
     # statuses with which a rule the schema cannot express refuses a schema-valid request
     refusals: tuple[int, ...]
+    # collections whose creations, updates and deletions the engine remembers (mock.store)
+    audit: tuple[str, ...]
     bindings: dict[str, Binding]  # by operationId
 
 
@@ -202,6 +204,7 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         collections=collections,
         authorize=tuple(surface.get("authorize", ())),
         refusals=tuple(surface.get("refusals", (409, 422))),
+        audit=tuple(surface.get("audit", ())),
         bindings=bindings,
     )
 
