@@ -179,11 +179,12 @@ def get_member_profile(engine: Engine, call: Call) -> Reply:
 
 
 def _upsert_value(
-    engine: Engine, workspace: str, user: Record, field_id: str, value: Any
+    engine: Engine, workspace: str, user: Record, field_id: str, value: Any, in_path: bool = False
 ) -> Record:
     field = engine.store.get("custom_fields", field_id)
     if field is None or field.get("workspaceId") != workspace:
-        raise errors.NotFound(f"Custom field with id {field_id} doesn't exist")
+        missing = f"Custom field with id {field_id} doesn't exist"
+        raise errors.NotFound(missing) if in_path else errors.BadRequest(missing)
     if field.get("entityType") != "USER":
         raise errors.BadRequest(f"Custom field {field_id} is not a user custom field")
     entry = {
@@ -227,7 +228,8 @@ def upsert_user_custom_field_value(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         workspace, user = _member(engine, call)
         value = (call.body or {}).get("value")
-        entry = _upsert_value(engine, workspace["id"], user, call.params["customFieldId"], value)
+        field_id = call.params["customFieldId"]
+        entry = _upsert_value(engine, workspace["id"], user, field_id, value, in_path=True)
         engine.store.put(USERS, user["id"], user)
     return Reply(201, entry)
 
@@ -239,8 +241,10 @@ def _roles_of(engine: Engine, workspace: str, user: str | None = None) -> list[R
 
 
 def _project_members(engine: Engine, workspace: Record, project_id: str) -> set[str] | None:
-    """Who may use the project (None: everyone, a public project)."""
-    project = owned(engine, "projects", project_id, workspace["id"], "Project")
+    """Who may use the project (None: everyone, a public project; nobody an unknown one)."""
+    project = engine.store.get("projects", project_id)
+    if project is None or project.get("workspaceId") != workspace["id"]:
+        return set()
     if project.get("public"):
         return None
     direct = {m["userId"] for m in project.get("memberships") or []}

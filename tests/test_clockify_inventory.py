@@ -240,7 +240,8 @@ def answers() -> dict[tuple[str, str], tuple[int, str]]:
         prefix, spec, op = found[(method, path)]
         binding = op.get("x-understudy", {})
         values = {"workspaceId": workspace, "userId": user}
-        for name in re.findall(r"{([^}]+)}", path):
+        # innermost first: a task (a payment, ...) names the project (invoice) it belongs to
+        for name in reversed(re.findall(r"{([^}]+)}", path)):
             if name in values:
                 continue
             target = (
@@ -255,6 +256,9 @@ def answers() -> dict[tuple[str, str], tuple[int, str]]:
                 and ("projectId" not in values or r.get("projectId") in (None, values["projectId"]))
             ]
             values[name] = records[0]["id"] if records else "0" * 24
+            for parent in re.findall(r"{([^}]+)}", path):
+                if records and parent not in values and records[0].get(parent):
+                    values[parent] = records[0][parent]
         url = prefix + path
         for name, value in values.items():
             url = url.replace("{" + name + "}", value)
