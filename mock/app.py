@@ -381,12 +381,23 @@ def _security_map(config: Config, surface: binding.Surface, store: MemoryStore) 
             )
             return {"caller": caller, "sub": caller.actor}
 
+        # every key header of the surface's schemes: a request that presents an invalid one is
+        # refused even when another scheme's key is valid (connexion alone would accept it)
+        key_headers: set[str] = set()
+
         class ApiKey(ApiKeySecurityHandler):
             def _resolve_func(self, scheme: Any) -> Any:
                 return verify_key
 
             def _get_verify_func(self, fn: Any, loc: str, name: str, scopes: Any) -> Any:
+                if loc == "header":
+                    key_headers.add(name)
+
                 def check(request: Any) -> Any:
+                    for header in key_headers:
+                        presented = request.headers.get(header)
+                        if presented is not None and header != name:
+                            fn(presented, header)
                     source = request.headers if loc == "header" else request.query_params
                     key = source.get(name)
                     return NO_VALUE if key is None else fn(key, name)

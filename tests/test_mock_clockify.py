@@ -77,6 +77,9 @@ def test_errors_a_client_meets(
     base = live_mock.root + "/clockify/api/v1"
     assert httpx.get(base + "/user").status_code == 401
     assert httpx.get(base + "/user", headers={"X-Api-Key": "nope"}).status_code == 401
+    # a presented credential that is not valid is refused, whatever else the request carries
+    mixed = {"X-Api-Key": demo["api_key"], "X-Marketplace-Token": "forged"}
+    assert httpx.get(base + "/user", headers=mixed).status_code == 401
     foreign = api.get(f"/workspaces/{'f' * 24}/projects")
     assert foreign.status_code == 403 and {"message", "code"} <= set(foreign.json())
     workspace = demo["workspaceId"]
