@@ -1,3 +1,570 @@
-"""Clockify handlers: timeoff (filled in as the spec lands)."""
+"""Clockify handlers of time-off-groups.yaml: time off policies, requests and balances, user
+groups' members and the (deprecated) week templates.
+
+A policy *applies to* a user in its ``userIds``, in one of its ``userGroupIds`` groups, or to
+every active member when ``everyoneIncludingNew``. A balance record (one per policy and user)
+is made on first need with ``total`` and ``used`` 0; ``balance`` is always ``total - used``.
+Working days are Monday to Friday and a working day is 8 hours from 09:00 UTC (the mock keeps
+no per-user schedule here).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from understudy.mock import errors
+from understudy.mock.clockify import (
+    is_member,
+    member_of_workspace,
+    name_matches,
+    owned,
+    page,
+    sort_by,
+)
+from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
+
+Record = dict[str, Any]
+POLICIES = "time_off_policies"
+REQUESTS = "time_off_requests"
+BALANCES = "time_off_balances"
+GROUPS = "user_groups"
+TEMPLATES = "templates"
+WORK_HOURS = 8
+WORK_START = 9  # hour (UTC) a working day starts
+
+
+# ---------------------------------------------------------------- small helpers
+def _body(call: Call) -> Mapping[str, Any]:
+    return call.body if isinstance(call.body, Mapping) else {}
+
+
+def _user(engine: Engine, user_id: str | None) -> Record:
+    return engine.store.get("users", user_id or "") or {}
+
+
+def _members(engine: Engine, workspace: str) -> list[str]:
+    """The workspace's active members, in a stable order."""
+    return sorted(
+        u["id"] for u in engine.store.scan("users", {}) if is_member(engine, workspace, u["id"])
+    )
+
+
+def _policy(engine: Engine, call: Call, param: str) -> Record:
+    return owned(engine, POLICIES, call.params.get(param), call.params["workspaceId"], "Policy")
+
+
+def applies_to(engine: Engine, policy: Mapping[str, Any]) -> list[str]:
+    """The users a policy applies to (active members only), sorted."""
+    workspace = policy["workspaceId"]
+    members = _members(engine, workspace)
+    if policy.get("everyoneIncludingNew"):
+        return members
+    users = set(policy.get("userIds") or [])
+    for group_id in policy.get("userGroupIds") or []:
+        group = engine.store.get(GROUPS, group_id)
+        if group and group.get("workspaceId") == workspace:
+            users.update(group.get("userIds") or [])
+    return [m for m in members if m in users]
+
+
+def balance_of(engine: Engine, policy: Mapping[str, Any], user_id: str) -> Record:
+    """The user's balance on the policy, created when missing and refreshed from policy and
+    user (names, archived, negative balance settings, ``balance`` = total - used)."""
+    found = next(
+        iter(engine.store.scan(BALANCES, {"policyId": policy["id"], "userId": user_id})), None
+    )
+    record: Record = dict(found) if found else {}
+    if not found:
+        collection = engine.surface.collections[BALANCES]
+        record = {
+            "id": new_id(collection, engine.clock.now()),
+            "workspaceId": policy["workspaceId"],
+            "policyId": policy["id"],
+            "userId": user_id,
+            "used": 0,
+            "total": 0,
+        }
+    negative = policy.get("negativeBalance") or None
+    record.update(
+        {
+            "workspaceId": policy["workspaceId"],
+            "used": record.get("used") or 0,
+            "total": record.get("total") or 0,
+            "negativeBalanceAmount": negative.get("amount") if negative else None,
+            "negativeBalanceLimit": bool(negative),
+            "policyArchived": bool(policy.get("archived")),
+            "policyName": policy.get("name") or "",
+            "policyTimeUnit": policy.get("timeUnit") or "DAYS",
+            "userName": _user(engine, user_id).get("name") or "",
+        }
+    )
+    record["balance"] = record["total"] - record["used"]
+    if record != found:
+        engine.store.put(BALANCES, record["id"], record)
+    return record
+
+
+def _add_used(engine: Engine, policy: Mapping[str, Any], user_id: str, amount: float) -> Record:
+    record = balance_of(engine, policy, user_id)
+    used = record["used"] + amount
+    record = {**record, "used": used, "balance": record["total"] - used}
+    engine.store.put(BALANCES, record["id"], record)
+    return record
+
+
+BALANCE_SORT = {
+    "USER": "userName",
+    "POLICY": "policyName",
+    "USED": "used",
+    "BALANCE": "balance",
+    "TOTAL": "total",
+}
+
+
+def _balance_page(call: Call, balances: list[Record], default_sort: str) -> Reply:
+    field = BALANCE_SORT.get(str(call.params.get("sort") or default_sort), "userName")
+    ordered = sort_by(balances, field, call.params.get("sort-order"))
+    return Reply(200, {"balances": page(ordered, call.params), "count": len(ordered)})
+
+
+# ---------------------------------------------------------------- balances
+@handler("listPolicyBalances")
+def list_policy_balances(engine: Engine, call: Call) -> Reply:
+    with engine.store.transaction():
+        policy = _policy(engine, call, "policyId")
+        balances = [balance_of(engine, policy, u) for u in applies_to(engine, policy)]
+    return _balance_page(call, balances, "USER")
+
+
+@handler("updatePolicyBalances")
+def update_policy_balances(engine: Engine, call: Call) -> Reply:
+    body = _body(call)
+    value = body.get("value")
+    if not isinstance(value, int | float):
+        raise errors.BadRequest("value is required")
+    with engine.store.transaction():
+        policy = _policy(engine, call, "policyId")
+        covered = set(applies_to(engine, policy))
+        users = list(body.get("userIds") or [])
+        for user_id in users:
+            if user_id not in covered:
+                raise errors.BadRequest(f"Policy {policy['id']} does not apply to user {user_id}")
+        for user_id in users:
+            record = balance_of(engine, policy, user_id)
+            record = {**record, "balance": value, "total": value + record["used"]}
+            engine.store.put(BALANCES, record["id"], record)
+    return Reply(204)
+
+
+@handler("listUserBalances")
+def list_user_balances(engine: Engine, call: Call) -> Reply:
+    workspace, user_id = call.params["workspaceId"], call.params.get("userId")
+    if not member_of_workspace(engine, workspace, user_id):
+        raise errors.NotFound(f"User with id {user_id} doesn't exist")
+    with engine.store.transaction():
+        balances = [
+            balance_of(engine, policy, user_id)
+            for policy in engine.store.scan(POLICIES, {"workspaceId": workspace})
+            if user_id in applies_to(engine, policy)
+        ]
+    return _balance_page(call, balances, "POLICY")
+
+
+# ---------------------------------------------------------------- policies
+@handler("listTimeOffPolicies")
+def list_time_off_policies(engine: Engine, call: Call) -> Reply:
+    status = call.params.get("status") or "ALL"
+    policies = [
+        p
+        for p in engine.store.scan(POLICIES, {"workspaceId": call.params["workspaceId"]})
+        if name_matches(p.get("name"), call.params.get("name"))
+        and (status == "ALL" or bool(p.get("archived")) == (status == "ARCHIVED"))
+    ]
+    return Reply(200, page(sort_by(policies, "name", "ASCENDING"), call.params))
+
+
+def _selection(given: Mapping[str, Any] | None, every: list[str]) -> list[str]:
+    """The ids a users/userGroups filter names (DOES_NOT_CONTAIN: all the others)."""
+    ids = list(dict.fromkeys((given or {}).get("ids") or []))
+    if (given or {}).get("contains") == "DOES_NOT_CONTAIN":
+        return [i for i in every if i not in ids]
+    return ids
+
+
+def _policy_fields(engine: Engine, call: Call, body: Mapping[str, Any]) -> Record:
+    """The policy fields a create/update body sets, its references checked (400)."""
+    workspace = call.params["workspaceId"]
+    fields: Record = {}
+    for name in ("name", "approve", "color", "icon", "automaticAccrual"):
+        if name in body:
+            fields[name] = body[name]
+    for name in (
+        "allowHalfDay",
+        "allowNegativeBalance",
+        "archived",
+        "everyoneIncludingNew",
+        "hasExpiration",
+    ):
+        if name in body:
+            fields[name] = bool(body[name])
+    if "negativeBalance" in body:
+        negative = body["negativeBalance"]
+        fields["negativeBalance"] = (
+            {k: v for k, v in negative.items() if k != "amountValidForTimeUnit"}
+            if isinstance(negative, Mapping)
+            else None
+        )
+    if "users" in body:
+        members = _members(engine, workspace)
+        for user_id in (body["users"] or {}).get("ids") or []:
+            if user_id not in members:
+                raise errors.BadRequest(f"User {user_id} is not a member of the workspace")
+        fields["userIds"] = _selection(body["users"], members)
+    if "userGroups" in body:
+        groups = sorted(g["id"] for g in engine.store.scan(GROUPS, {"workspaceId": workspace}))
+        for group_id in (body["userGroups"] or {}).get("ids") or []:
+            if group_id not in groups:
+                raise errors.BadRequest(f"User group {group_id} doesn't belong to Workspace")
+        fields["userGroupIds"] = _selection(body["userGroups"], groups)
+    if "automaticTimeEntryCreation" in body:
+        creation = body["automaticTimeEntryCreation"]
+        defaults = (creation or {}).get("defaultEntities") or {}
+        project, task = defaults.get("projectId"), defaults.get("taskId")
+        if project:
+            owned_or_400(engine, "projects", project, workspace, "Project")
+        if task:
+            record = owned_or_400(engine, "tasks", task, workspace, "Task")
+            if project and record.get("projectId") != project:
+                raise errors.BadRequest(f"Task {task} doesn't belong to project {project}")
+        fields["automaticTimeEntryCreation"] = creation
+        fields["projectId"] = project or None
+    return fields
+
+
+def owned_or_400(
+    engine: Engine, collection: str, record_id: Any, workspace: str, what: str
+) -> Record:
+    record = engine.store.get(collection, str(record_id or ""))
+    if record is None or record.get("workspaceId") != workspace:
+        raise errors.BadRequest(f"{what} doesn't belong to Workspace: {record_id}")
+    return record
+
+
+@handler("createTimeOffPolicy")
+def create_time_off_policy(engine: Engine, call: Call) -> Reply:
+    body = _body(call)
+    collection = engine.surface.collections[POLICIES]
+    record: Record = {
+        "id": new_id(collection, engine.clock.now()),
+        "workspaceId": call.params["workspaceId"],
+        "allowHalfDay": False,
+        "allowNegativeBalance": False,
+        "archived": False,
+        "everyoneIncludingNew": False,
+        "hasExpiration": False,
+        "approve": {
+            "requiresApproval": False,
+            "specificMembers": False,
+            "teamManagers": False,
+            "userIds": [],
+        },
+        "automaticAccrual": None,
+        "automaticTimeEntryCreation": None,
+        "color": None,
+        "icon": None,
+        "negativeBalance": None,
+        "projectId": None,
+        "timeUnit": body.get("timeUnit") or "DAYS",
+        "userIds": [],
+        "userGroupIds": [],
+    }
+    with engine.store.transaction():
+        record.update(_policy_fields(engine, call, body))
+        engine.store.put(POLICIES, record["id"], record)
+    return Reply(201, record)
+
+
+@handler("updateTimeOffPolicy")
+def update_time_off_policy(engine: Engine, call: Call) -> Reply:
+    with engine.store.transaction():
+        current = _policy(engine, call, "id")
+        record = {**current, **_policy_fields(engine, call, _body(call))}
+        record["timeUnit"] = current.get("timeUnit") or "DAYS"
+        engine.store.put(POLICIES, record["id"], record)
+    return Reply(200, record)
+
+
+@handler("changeTimeOffPolicyStatus")
+def change_time_off_policy_status(engine: Engine, call: Call) -> Reply:
+    status = _body(call).get("status")
+    if status not in ("ACTIVE", "ARCHIVED"):
+        raise errors.BadRequest("status must be ACTIVE or ARCHIVED")
+    with engine.store.transaction():
+        record = {**_policy(engine, call, "id"), "archived": status == "ARCHIVED"}
+        engine.store.put(POLICIES, record["id"], record)
+    return Reply(200, record)
+
+
+# ---------------------------------------------------------------- requests
+def _working_days(start: datetime, end: datetime) -> int:
+    day, days = start.date(), 0
+    while day <= end.date():
+        days += day.weekday() < 5
+        day += timedelta(days=1)
+    return days
+
+
+def _half_day_hours(start: datetime, half: str) -> Record:
+    begin = start.replace(hour=WORK_START, minute=0, second=0, microsecond=0)
+    if half == "SECOND_HALF":
+        begin += timedelta(hours=WORK_HOURS / 2)
+    return {"start": iso(begin), "end": iso(begin + timedelta(hours=WORK_HOURS / 2))}
+
+
+def _status(engine: Engine, call: Call, status: str, user: Mapping[str, Any], note: Any) -> Record:
+    return {
+        "statusType": status,
+        "note": note,
+        "changedAt": iso(engine.clock.now()),
+        "changedByUserId": call.caller.actor,
+        "changedByUserName": _user(engine, call.caller.actor).get("name"),
+        "changedForUserName": user.get("name"),
+    }
+
+
+@handler("createTimeOffRequest")
+def create_time_off_request(engine: Engine, call: Call) -> Reply:
+    workspace = call.params["workspaceId"]
+    body = _body(call)
+    policy = _policy(engine, call, "policyId")
+    user_id = call.params.get("userId") or call.caller.actor or ""
+    if not member_of_workspace(engine, workspace, user_id):
+        raise errors.NotFound(f"User with id {user_id} doesn't exist")
+    if policy.get("archived"):
+        raise errors.BadRequest("The policy is archived")
+    if user_id not in applies_to(engine, policy):
+        raise errors.BadRequest(f"Policy {policy['id']} does not apply to user {user_id}")
+    period_in = body.get("timeOffPeriod") or {}
+    period = period_in.get("period") or {}
+    try:
+        start, end = parse_instant(period["start"]), parse_instant(period["end"])
+    except (KeyError, TypeError, ValueError):
+        raise errors.BadRequest("timeOffPeriod.period needs a start and an end") from None
+    if end < start:
+        raise errors.BadRequest("The period's end is before its start")
+    half = bool(period_in.get("isHalfDay"))
+    if half and not policy.get("allowHalfDay"):
+        raise errors.BadRequest("The policy does not allow half days")
+    half_period = period_in.get("timeOffHalfDayPeriod") or period_in.get("halfDayPeriod")
+    half_period = half_period or "NOT_DEFINED"
+    unit = policy.get("timeUnit") or "DAYS"
+    days = 0.5 if half else _working_days(start, end)
+    diff = days if unit == "DAYS" else days * WORK_HOURS
+    user = _user(engine, user_id)
+    with engine.store.transaction():
+        current = balance_of(engine, policy, user_id)
+        after = current["balance"] - diff
+        negative = policy.get("negativeBalance") or {}
+        floor = -(negative.get("amount") or 0) if negative else None
+        if not policy.get("allowNegativeBalance"):
+            floor = 0
+        if floor is not None and after < floor:
+            raise errors.BadRequest("The time off request exceeds the balance")
+        pending = bool((policy.get("approve") or {}).get("requiresApproval"))
+        if pending:
+            status: Record = {
+                "statusType": "PENDING",
+                "note": None,
+                "changedAt": None,
+                "changedByUserId": None,
+                "changedByUserName": None,
+                "changedForUserName": None,
+            }
+        else:
+            status = _status(engine, call, "APPROVED", user, None)
+            current = _add_used(engine, policy, user_id, diff)
+        collection = engine.surface.collections[REQUESTS]
+        now = engine.clock.now()
+        requester = _user(engine, call.caller.actor)
+        record: Record = {
+            "id": new_id(collection, now),
+            "workspaceId": workspace,
+            "policyId": policy["id"],
+            "userId": user_id,
+            "balance": current["balance"],
+            "balanceDiff": diff,
+            "createdAt": iso(now),
+            "note": body.get("note"),
+            "policyName": policy.get("name"),
+            "requesterUserId": call.caller.actor,
+            "requesterUserName": requester.get("name"),
+            "status": status,
+            "timeOffPeriod": {
+                "halfDay": half,
+                "halfDayPeriod": half_period,
+                "halfDayHours": _half_day_hours(start, half_period) if half else None,
+                "period": {"start": iso(start), "end": iso(end)},
+            },
+            "timeUnit": unit,
+            "userEmail": user.get("email"),
+            "userName": user.get("name"),
+            "userTimeZone": (user.get("settings") or {}).get("timeZone"),
+        }
+        engine.store.put(REQUESTS, record["id"], record)
+    return Reply(200, record)
+
+
+def _request(engine: Engine, call: Call) -> Record:
+    record = owned(
+        engine, REQUESTS, call.params.get("requestId"), call.params["workspaceId"], "TimeOffRequest"
+    )
+    if record.get("policyId") != call.params.get("policyId"):
+        raise errors.NotFound(f"TimeOffRequest with id {record['id']} doesn't exist")
+    return record
+
+
+def _status_type(record: Mapping[str, Any]) -> Any:
+    return (record.get("status") or {}).get("statusType")
+
+
+@handler("deleteTimeOffRequest")
+def delete_time_off_request(engine: Engine, call: Call) -> Reply:
+    with engine.store.transaction():
+        record = _request(engine, call)
+        policy = engine.store.get(POLICIES, record["policyId"])
+        if _status_type(record) == "APPROVED" and policy:
+            _add_used(engine, policy, record["userId"], -(record.get("balanceDiff") or 0))
+        engine.store.delete(REQUESTS, record["id"])
+    return Reply(200, record)
+
+
+@handler("changeTimeOffRequestStatus")
+def change_time_off_request_status(engine: Engine, call: Call) -> Reply:
+    body = _body(call)
+    wanted = body.get("status")
+    if wanted not in ("APPROVED", "REJECTED"):
+        raise errors.BadRequest("status must be APPROVED or REJECTED")
+    with engine.store.transaction():
+        record = _request(engine, call)
+        current = _status_type(record)
+        if current == wanted:
+            return Reply(200, record)
+        if current != "PENDING":
+            raise errors.BadRequest(f"Only a PENDING time off request can change (it is {current})")
+        user = _user(engine, record["userId"])
+        record = {**record, "status": _status(engine, call, wanted, user, body.get("note"))}
+        policy = engine.store.get(POLICIES, record["policyId"])
+        if wanted == "APPROVED" and policy:
+            balance = _add_used(engine, policy, record["userId"], record.get("balanceDiff") or 0)
+            record["balance"] = balance["balance"]
+        engine.store.put(REQUESTS, record["id"], record)
+    return Reply(200, record)
+
+
+@handler("searchTimeOffRequests")
+def search_time_off_requests(engine: Engine, call: Call) -> Reply:
+    body = _body(call)
+    workspace = call.params["workspaceId"]
+    start = parse_instant(body["start"]) if body.get("start") else None
+    end = parse_instant(body["end"]) if body.get("end") else None
+    statuses = set(body.get("statuses") or [])
+    users = set(body.get("users") or [])
+    for group_id in body.get("userGroups") or []:
+        group = engine.store.get(GROUPS, group_id)
+        if group and group.get("workspaceId") == workspace:
+            users.update(group.get("userIds") or [])
+    any_user = not body.get("users") and not body.get("userGroups")
+    found = []
+    for record in engine.store.scan(REQUESTS, {"workspaceId": workspace}):
+        created = parse_instant(record["createdAt"]) if record.get("createdAt") else None
+        if (start or end) and created is None:
+            continue
+        if (start and created and created < start) or (end and created and created > end):
+            continue
+        if statuses and "ALL" not in statuses and _status_type(record) not in statuses:
+            continue
+        if not any_user and record.get("userId") not in users:
+            continue
+        found.append(record)
+    found = sort_by(found, "createdAt", "DESCENDING")
+    return Reply(200, {"count": len(found), "requests": page(found, body, "pageSize")})
+
+
+# ---------------------------------------------------------------- user groups
+@handler("addUserToGroup")
+def add_user_to_group(engine: Engine, call: Call) -> Reply:
+    user_id = _body(call).get("userId")
+    with engine.store.transaction():
+        group = engine.load(call)
+        if not member_of_workspace(engine, call.params["workspaceId"], user_id):
+            raise errors.BadRequest(f"User {user_id} is not a member of the workspace")
+        users = list(group.get("userIds") or [])
+        if user_id not in users:
+            group = {**group, "userIds": [*users, user_id]}
+            engine.store.put(GROUPS, group["id"], group)
+    return Reply(200, group)
+
+
+@handler("removeUserFromGroup")
+def remove_user_from_group(engine: Engine, call: Call) -> Reply:
+    user_id = call.params.get("userId")
+    with engine.store.transaction():
+        group = engine.load(call)
+        if not member_of_workspace(engine, call.params["workspaceId"], user_id):
+            raise errors.NotFound(f"User with id {user_id} doesn't exist")
+        users = list(group.get("userIds") or [])
+        if user_id in users:
+            group = {**group, "userIds": [u for u in users if u != user_id]}
+            engine.store.put(GROUPS, group["id"], group)
+    return Reply(200, group)
+
+
+# ---------------------------------------------------------------- templates
+def _template(engine: Engine, call: Call, item: Any) -> Record:
+    """A template record from one request item, its references checked (400)."""
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        raise errors.BadRequest("Each template needs a name")
+    workspace = call.params["workspaceId"]
+    pairs = []
+    for pair in item.get("projectsAndTasks") or []:
+        project, task = (pair or {}).get("projectId"), (pair or {}).get("taskId")
+        owned_or_400(engine, "projects", project, workspace, "Project")
+        if task:
+            record = owned_or_400(engine, "tasks", task, workspace, "Task")
+            if record.get("projectId") != project:
+                raise errors.BadRequest(f"Task {task} doesn't belong to project {project}")
+        pairs.append({"projectId": project, "taskId": task or None})
+    entries = []
+    for entry_id in item.get("timeEntryIds") or []:
+        entry = engine.store.get("time_entries", str(entry_id))
+        if (
+            not entry
+            or entry.get("workspaceId") != workspace
+            or entry.get("userId") != call.caller.actor
+        ):
+            raise errors.BadRequest(f"TimeEntry {entry_id} doesn't belong to the user")
+        fields = ("id", "billable", "description", "projectId", "taskId", "tagIds", "timeInterval")
+        entries.append({f: entry.get(f) for f in fields})
+    return {
+        "id": new_id(engine.surface.collections[TEMPLATES], engine.clock.now()),
+        "workspaceId": workspace,
+        "name": item["name"],
+        "userId": call.caller.actor,
+        "weekStart": item.get("weekStart"),
+        "projectsAndTasks": pairs,
+        "entries": entries,
+    }
+
+
+@handler("createTemplates")
+def create_templates(engine: Engine, call: Call) -> Reply:
+    items = call.body if isinstance(call.body, list) else None
+    if items is None:
+        raise errors.BadRequest("The request body must be a JSON array of templates")
+    with engine.store.transaction():
+        created = [_template(engine, call, item) for item in items]
+        for record in created:
+            engine.store.put(TEMPLATES, record["id"], record)
+    return Reply(200, created)

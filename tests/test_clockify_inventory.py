@@ -249,16 +249,23 @@ def answers() -> dict[tuple[str, str], tuple[int, str]]:
                 if name == binding.get("id") or name == "id"
                 else PARAM_COLLECTIONS.get(name)
             )
+            if target is None:  # named by the record it belongs to (an expense's fileId)
+                continue
             records = [
                 r
                 for r in store.scan(target or "", {})
                 if r.get("workspaceId") in (None, workspace)
                 and ("projectId" not in values or r.get("projectId") in (None, values["projectId"]))
             ]
+            # prefer a record naming the path's other ids (an expense with a receipt file)
+            names = re.findall(r"{([^}]+)}", path)
+            records.sort(key=lambda r: any(n in r and r[n] is None for n in names))
             values[name] = records[0]["id"] if records else "0" * 24
             for parent in re.findall(r"{([^}]+)}", path):
                 if records and parent not in values and records[0].get(parent):
                     values[parent] = records[0][parent]
+        for name in re.findall(r"{([^}]+)}", path):
+            values.setdefault(name, "0" * 24)
         url = prefix + path
         for name, value in values.items():
             url = url.replace("{" + name + "}", value)

@@ -53,6 +53,25 @@ def test_the_mock_conforms_on_edm(live_mock: LiveMock) -> None:
     assert result.cases > 500 and result.requests > result.cases
 
 
+@pytest.mark.parametrize("mount", [0, 1], ids=["api", "reports"])
+def test_the_mock_conforms_on_clockify(live_mock: LiveMock, mount: int) -> None:
+    demo = live_mock.admin("/credentials").json()["clockify"]
+    result = verify(
+        Options(
+            surface="clockify",
+            base_url=live_mock.root + ("/clockify/api", "/clockify/reports")[mount],
+            mount=mount,
+            headers={"X-Api-Key": demo["api_key"]},
+            params={"workspaceId": demo["workspaceId"]},
+            max_examples=3,
+            seed=1,
+        )
+    )
+    assert result.ok, [(o.check, o.operation, o.message) for o in result.failures] + result.errors
+    ran = {o.check for o in result.outcomes if o.passed and not o.skipped}
+    assert {"response_schema_conformance", "positive_data_acceptance"} <= ran
+
+
 def test_the_mock_conforms_on_tracker(live_mock: LiveMock) -> None:
     result = verify(options(live_mock, "tracker"))
     assert result.ok, [(o.check, o.operation, o.message) for o in result.failures] + result.errors
