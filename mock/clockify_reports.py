@@ -460,7 +460,7 @@ def list_shared_reports(engine: Engine, call: Call) -> Reply:
         found.append(
             {
                 "id": report["id"],
-                "name": report.get("name"),
+                "name": report.get("name") or "",  # the create body may leave it out
                 "type": report.get("type"),
                 "isPublic": bool(report.get("isPublic")),
                 "fixedDate": bool(report.get("fixedDate")),
