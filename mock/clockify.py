@@ -9,7 +9,7 @@ spec's ``x-understudy`` bindings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -240,6 +240,21 @@ def sort_by(
     present = [r for r in items if r.get(field) is not None]
     present.sort(key=lambda r: (r[field], r.get("id") or ""), reverse=descending)
     return present + [r for r in items if r.get(field) is None]
+
+
+def ids_match(values: Iterable[Any], spec: Mapping[str, Any] | None) -> bool:
+    """Clockify's ``{ids, contains}`` filter on the ids a record has: CONTAINS (any of them,
+    the default), DOES_NOT_CONTAIN (none), CONTAINS_ONLY (some, and no others)."""
+    if not spec or not spec.get("ids"):
+        return True
+    have, wanted = {v for v in values if v is not None}, set(spec["ids"])
+    match spec.get("contains"):
+        case "DOES_NOT_CONTAIN":
+            return not have & wanted
+        case "CONTAINS_ONLY":
+            return bool(have) and have <= wanted
+        case _:
+            return bool(have & wanted)
 
 
 def member_of_workspace(engine: Engine, workspace: str, user: Any) -> bool:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import name_matches, owned, page, sort_by
+from understudy.mock.clockify import ids_match, name_matches, owned, page, sort_by
 from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
 
 Record = dict[str, Any]
@@ -163,13 +163,6 @@ def _amount_ok(value: Any, body: Mapping[str, Any], field: str) -> bool:
     )
 
 
-def _ids_ok(value: Any, spec: Mapping[str, Any] | None) -> bool:
-    if not spec or not spec.get("ids"):
-        return True
-    inside = value in set(spec["ids"])
-    return not inside if spec.get("contains") == "DOES_NOT_CONTAIN" else inside
-
-
 @handler("filterInvoices")
 def filter_invoices(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
@@ -178,9 +171,9 @@ def filter_invoices(engine: Engine, call: Call) -> Reply:
     dates = body.get("issueDate") or {}
 
     def keep(invoice: Record) -> bool:
-        if not _ids_ok(invoice.get("clientId"), body.get("clients")):
+        if not ids_match([invoice.get("clientId")], body.get("clients")):
             return False
-        if not _ids_ok(invoice.get("companyId"), body.get("companies")):
+        if not ids_match([invoice.get("companyId")], body.get("companies")):
             return False
         if client_status in ("ACTIVE", "ARCHIVED"):
             client = clients.get(invoice.get("clientId") or "") or {}

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from understudy.mock import errors
+from understudy.mock.clockify import ids_match
 from understudy.mock.engine import Call, Engine, Reply, handler, parse_instant
 
 Record = dict[str, Any]
@@ -56,19 +57,6 @@ def _selected(value: str | None, spec: Mapping[str, Any] | None) -> bool:
     return not inside if spec.get("contains") == "DOES_NOT_CONTAIN" else inside
 
 
-def _selected_many(values: Iterable[str], spec: Mapping[str, Any] | None) -> bool:
-    if not spec or not spec.get("ids"):
-        return True
-    values, wanted = set(values), set(spec["ids"])
-    match spec.get("contains"):
-        case "DOES_NOT_CONTAIN":
-            return not values & wanted
-        case "CONTAINS_ONLY":
-            return bool(values) and values <= wanted
-        case _:
-            return bool(values & wanted)
-
-
 def matching_entries(engine: Engine, call: Call) -> list[Record]:
     body = call.body or {}
     start, end = _range(body)
@@ -85,7 +73,7 @@ def matching_entries(engine: Engine, call: Call) -> list[Record]:
             and _selected(entry.get("projectId"), body.get("projects"))
             and _selected(client, body.get("clients"))
             and _selected(entry.get("taskId"), body.get("tasks"))
-            and _selected_many(entry.get("tagIds") or [], body.get("tags"))
+            and ids_match(entry.get("tagIds") or [], body.get("tags"))
             and (body.get("billable") is None or entry.get("billable") == body["billable"])
             and (not text or text.casefold() in (entry.get("description") or "").casefold())
             and (not body.get("withoutDescription") or not entry.get("description"))

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import is_member
+from understudy.mock.clockify import ids_match, is_member
 from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
 
 Record = dict[str, Any]
@@ -204,20 +204,6 @@ def _page(items: list[Any], page: Any, size: Any) -> list[Any]:
 
 
 # ---------------------------------------------------------------- user filters
-def _ids_match(values: set[str], spec: Mapping[str, Any] | None) -> bool:
-    """A ``{ids, contains}`` filter: CONTAINS (any), DOES_NOT_CONTAIN (none), CONTAINS_ONLY."""
-    if not spec or not spec.get("ids"):
-        return True
-    wanted = set(spec["ids"])
-    match spec.get("contains"):
-        case "DOES_NOT_CONTAIN":
-            return not values & wanted
-        case "CONTAINS_ONLY":
-            return bool(values) and values <= wanted
-        case _:
-            return bool(values & wanted)
-
-
 def _member_status_ok(status: str, spec: Mapping[str, Any] | None) -> bool:
     """Membership statuses a user filter asks for; none named: all but inactive members."""
     spec = spec or {}
@@ -235,9 +221,9 @@ def _user_selected(world: _World, user: str, body: Mapping[str, Any]) -> bool:
     users, groups = body.get("userFilter"), body.get("userGroupFilter")
     status = (world.members.get(user) or {}).get("membershipStatus") or "ACTIVE"
     return (
-        _ids_match({user}, users)
+        ids_match({user}, users)
         and _member_status_ok(status, users)
-        and _ids_match(world.groups_of(user), groups)
+        and ids_match(world.groups_of(user), groups)
     )
 
 

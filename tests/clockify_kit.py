@@ -41,6 +41,17 @@ class Kit:
         self.user = self.tenant.credentials["userId"]
         self.workspace = self.tenant.credentials["workspaceId"]
 
+    def members(self) -> list[str]:
+        """The demo workspace's members (the demo user first)."""
+        workspace = self.store.get("workspaces", self.workspace)
+        assert workspace
+        ids = [m["userId"] for m in workspace["memberships"]]
+        return sorted(ids, key=lambda u: u != self.user)
+
+    def other(self) -> str:
+        """A member of the demo workspace who is not the demo user."""
+        return next(u for u in self.members() if u != self.user)
+
     def records(self, collection: str, **where: Any) -> list[dict[str, Any]]:
         return list(self.store.scan(collection, where))
 

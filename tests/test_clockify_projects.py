@@ -16,12 +16,6 @@ def kit() -> Kit:
     return Kit()
 
 
-def members(kit: Kit) -> list[str]:
-    workspace = kit.store.get("workspaces", kit.workspace)
-    assert workspace
-    return [m["userId"] for m in workspace["memberships"]]
-
-
 def client_id(kit: Kit) -> str:
     return str(kit.records("clients", workspaceId=kit.workspace)[0]["id"])
 
@@ -36,7 +30,7 @@ def new_project(kit: Kit, name: str = "Apollo", **body: Any) -> dict[str, Any]:
 def test_a_created_project_has_its_creator_as_member_and_rates_in_the_workspace_currency(
     kit: Kit,
 ) -> None:
-    other = next(u for u in members(kit) if u != kit.user)
+    other = kit.other()
     project = new_project(
         kit,
         clientId=client_id(kit),
@@ -105,7 +99,7 @@ def test_update_template_and_delete_of_a_project(kit: Kit) -> None:
 def test_project_memberships_and_user_rates(kit: Kit) -> None:
     project = new_project(kit)
     params = {"projectId": project["id"]}
-    other = next(u for u in members(kit) if u != kit.user)
+    other = kit.other()
     group = kit.records("user_groups", workspaceId=kit.workspace)[0]["id"]
     body = {"memberships": [{"userId": other, "hourlyRate": {"amount": 100}}]}
     body["userGroups"] = {"ids": [group]}

@@ -50,12 +50,6 @@ def task(kit: Kit, project_id: str) -> dict[str, Any]:
     return record
 
 
-def members(kit: Kit) -> list[str]:
-    workspace = kit.store.get("workspaces", kit.workspace)
-    assert workspace
-    return [m["userId"] for m in workspace["memberships"]]
-
-
 def create(kit: Kit, project_id: str, **body: Any) -> list[dict[str, Any]]:
     request = {
         "userId": kit.user,
@@ -190,7 +184,7 @@ def test_user_capacity_totals(kit: Kit) -> None:
     create(kit, apollo["id"], hoursPerDay=3)
     create(kit, apollo["id"], hoursPerDay=2, start="2026-03-04T00:00:00Z")
     listed = kit.call("filterUserCapacityTotals", {}, RANGE).body
-    assert {u["userId"] for u in listed} == set(members(kit))
+    assert {u["userId"] for u in listed} == set(kit.members())
     names = [u["userName"].casefold() for u in listed]
     assert names == sorted(names)
     mine = next(u for u in listed if u["userId"] == kit.user)
@@ -210,7 +204,7 @@ def test_user_capacity_totals(kit: Kit) -> None:
     group = kit.records("user_groups", workspaceId=kit.workspace)[0]
     by_group = {**RANGE, "userGroupFilter": {"contains": "CONTAINS", "ids": [group["id"]]}}
     in_group = {u["userId"] for u in kit.call("filterUserCapacityTotals", {}, by_group).body}
-    assert in_group == set(group["userIds"]) & set(members(kit))
+    assert in_group == set(group["userIds"]) & set(kit.members())
     one = kit.call("getUserCapacityTotals", {**RANGE, "userId": kit.user, "page-size": 2}).body
     assert [d["date"] for d in one["totalHoursPerDay"]] == [
         "2026-03-02T00:00:00Z",
@@ -223,7 +217,7 @@ def test_user_capacity_totals(kit: Kit) -> None:
 # ---------------------------------------------------------------- publishing
 def test_publish_sets_published_on_matching_assignments(kit: Kit) -> None:
     apollo = project(kit)
-    others = [u for u in members(kit) if u != kit.user]
+    others = [u for u in kit.members() if u != kit.user]
     [mine] = create(kit, apollo["id"])
     [theirs] = create(kit, apollo["id"], userId=others[0])
     [later] = create(kit, apollo["id"], start="2027-01-04T00:00:00Z", end="2027-01-08T00:00:00Z")
@@ -326,7 +320,7 @@ def test_change_period_grows_shrinks_and_ends_a_series(kit: Kit) -> None:
 
 def test_copy_to_another_member(kit: Kit) -> None:
     apollo = project(kit)
-    other = next(u for u in members(kit) if u != kit.user)
+    other = next(u for u in kit.members() if u != kit.user)
     weeks = series(kit, apollo["id"], weeks=3)
     kit.call("publishAssignments", {}, RANGE)
     [copy] = kit.call("copyAssignment", {"assignmentId": weeks[0]["id"]}, {"userId": other}).body

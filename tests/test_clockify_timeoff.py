@@ -19,21 +19,11 @@ def kit() -> Kit:
     return Kit()
 
 
-def members(kit: Kit) -> list[str]:
-    workspace = kit.store.get("workspaces", kit.workspace)
-    assert workspace
-    return [m["userId"] for m in workspace["memberships"]]
-
-
-def other(kit: Kit) -> str:
-    return next(u for u in members(kit) if u != kit.user)
-
-
 def new_policy(kit: Kit, name: str = "Vacation", **body: Any) -> dict[str, Any]:
     payload = {
         "name": name,
         "approve": {"requiresApproval": False},
-        "users": {"contains": "CONTAINS", "ids": [kit.user, other(kit)]},
+        "users": {"contains": "CONTAINS", "ids": [kit.user, kit.other()]},
         **body,
     }
     reply = kit.call("createTimeOffPolicy", body=payload)
@@ -70,7 +60,7 @@ def test_a_policy_is_created_listed_updated_archived_and_deleted(kit: Kit) -> No
         kit, color="#8BC34A", negativeBalance={"amount": 2, "amountValidForTimeUnit": True}
     )
     assert policy["timeUnit"] == "DAYS" and policy["allowHalfDay"] is False
-    assert policy["userIds"] == [kit.user, other(kit)] and policy["icon"] is None
+    assert policy["userIds"] == [kit.user, kit.other()] and policy["icon"] is None
     assert policy["negativeBalance"] == {"amount": 2}
     listed = kit.call("getTimeOffPolicies", {"name": "vacat"}).body
     assert [p["id"] for p in listed] == [policy["id"]]
@@ -90,7 +80,7 @@ def test_a_policy_is_created_listed_updated_archived_and_deleted(kit: Kit) -> No
     }
     updated = kit.call("updateTimeOffPolicy", {"id": policy["id"]}, update).body
     assert updated["name"] == "Holidays" and updated["timeUnit"] == "DAYS"
-    assert kit.user not in updated["userIds"] and other(kit) in updated["userIds"]
+    assert kit.user not in updated["userIds"] and kit.other() in updated["userIds"]
     assert updated["color"] == "#8BC34A"
 
     archived = kit.call("changeTimeOffPolicyStatus", {"id": policy["id"]}, {"status": "ARCHIVED"})
@@ -145,7 +135,7 @@ def test_balance_errors(kit: Kit) -> None:
     assert kit.call("getTimeOffBalancesForPolicy", {"policyId": UNKNOWN}).status == 404
     assert kit.call("getTimeOffBalancesForUser", {"userId": UNKNOWN}).status == 404
     bad = kit.call(
-        "updateTimeOffBalances", {"policyId": policy["id"]}, {"userIds": [other(kit)], "value": 3}
+        "updateTimeOffBalances", {"policyId": policy["id"]}, {"userIds": [kit.other()], "value": 3}
     )
     assert bad.status == 400
 
@@ -171,22 +161,22 @@ def test_a_request_without_approval_uses_the_balance_and_deleting_gives_it_back(
 
 def test_a_pending_request_is_approved_once(kit: Kit) -> None:
     policy = new_policy(kit, approve={"requiresApproval": True}, allowHalfDay=True)
-    set_balance(kit, policy, 5, other(kit))
+    set_balance(kit, policy, 5, kit.other())
     half = {**WEEKDAYS, "isHalfDay": True, "timeOffHalfDayPeriod": "SECOND_HALF"}
     made = kit.call(
         "createTimeOffRequestForUser",
-        {"policyId": policy["id"], "userId": other(kit)},
+        {"policyId": policy["id"], "userId": kit.other()},
         {"timeOffPeriod": half},
     ).body
     assert made["status"]["statusType"] == "PENDING" and made["balanceDiff"] == 0.5
-    assert made["userId"] == other(kit) and made["timeOffPeriod"]["halfDayHours"]
+    assert made["userId"] == kit.other() and made["timeOffPeriod"]["halfDayHours"]
     ids = {"policyId": policy["id"], "requestId": made["id"]}
     approved = kit.call("changeTimeOffRequestStatus", ids, {"status": "APPROVED", "note": "Enjoy"})
     assert approved.status == 200, approved.body
     assert approved.body["status"]["statusType"] == "APPROVED"
     assert approved.body["status"]["changedByUserId"] == kit.user
     assert approved.body["balance"] == 4.5
-    assert balance(kit, policy, other(kit))["used"] == 0.5
+    assert balance(kit, policy, kit.other())["used"] == 0.5
     same = kit.call("changeTimeOffRequestStatus", ids, {"status": "APPROVED"})
     assert same.status == 200
     assert kit.call("changeTimeOffRequestStatus", ids, {"status": "REJECTED"}).status == 400
@@ -231,9 +221,9 @@ def test_group_members_are_added_and_removed(kit: Kit) -> None:
     group = kit.call("createUserGroup", body={"name": "Team"}).body
     assert kit.call("getUserGroups", {"name": "team"}).status == 200
     ids = {"userGroupId": group["id"]}
-    added = kit.call("addUserToGroup", ids, {"userId": other(kit)})
-    assert added.status == 200 and added.body["userIds"] == [other(kit)]
-    assert kit.call("addUserToGroup", ids, {"userId": other(kit)}).body["userIds"] == [other(kit)]
+    added = kit.call("addUserToGroup", ids, {"userId": kit.other()})
+    assert added.status == 200 and added.body["userIds"] == [kit.other()]
+    assert kit.call("addUserToGroup", ids, {"userId": kit.other()}).body["userIds"] == [kit.other()]
     assert kit.call("addUserToGroup", ids, {"userId": UNKNOWN}).status == 400
     assert kit.call("addUserToGroup", {"userGroupId": UNKNOWN}, {"userId": kit.user}).status == 404
 
@@ -245,9 +235,9 @@ def test_group_members_are_added_and_removed(kit: Kit) -> None:
             "balances"
         ]
     ]
-    assert users == [other(kit)]
+    assert users == [kit.other()]
 
-    removed = kit.call("removeUserFromGroup", {**ids, "userId": other(kit)})
+    removed = kit.call("removeUserFromGroup", {**ids, "userId": kit.other()})
     assert removed.status == 200 and removed.body["userIds"] == []
     assert kit.call("removeUserFromGroup", {**ids, "userId": UNKNOWN}).status == 404
     assert kit.call("updateUserGroup", {"id": group["id"]}, {"name": "Crew"}).body["name"] == "Crew"

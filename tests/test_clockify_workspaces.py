@@ -17,16 +17,6 @@ def kit() -> Kit:
     return Kit()
 
 
-def members(kit: Kit) -> list[str]:
-    workspace = kit.store.get("workspaces", kit.workspace)
-    assert workspace
-    return [m["userId"] for m in workspace["memberships"]]
-
-
-def other_member(kit: Kit) -> str:
-    return next(u for u in members(kit) if u != kit.user)
-
-
 def membership(kit: Kit, user: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The user's membership of the demo workspace, as the workspace and the user store it."""
     workspace, record = kit.store.get("workspaces", kit.workspace), kit.store.get("users", user)
@@ -90,7 +80,7 @@ def test_workspace_users_filter_sort_page_and_hydrate(kit: Kit) -> None:
         "getWorkspaceUsers",
         {"account-statuses": "ACTIVE,DELETED,LIMITED,NOT_REGISTERED,PENDING_EMAIL_VERIFICATION"},
     ).body
-    assert {u["id"] for u in everyone} == set(members(kit))
+    assert {u["id"] for u in everyone} == set(kit.members())
     emails = [u["email"] for u in everyone]
     assert emails == sorted(emails)
     statuses = ["ACTIVE", "DELETED", "LIMITED", "NOT_REGISTERED", "PENDING_EMAIL_VERIFICATION"]
@@ -103,7 +93,7 @@ def test_workspace_users_filter_sort_page_and_hydrate(kit: Kit) -> None:
         "memberships": "WORKSPACE",
     }
     first = kit.call("filterWorkspaceUsers", body=body).body
-    assert [u["id"] for u in first] == sorted(members(kit), reverse=True)[:2]
+    assert [u["id"] for u in first] == sorted(kit.members(), reverse=True)[:2]
     assert all(u["memberships"][0]["targetId"] == kit.workspace for u in first)
     target = everyone[0]
     by_email = kit.call(
@@ -121,7 +111,7 @@ def test_add_user_status_and_rates_change_both_sides(kit: Kit) -> None:
     assert user and user["status"] == "NOT_REGISTERED" and user["email"] == "New.Person@example.com"
     again = kit.call("addWorkspaceUser", body={"email": "new.person@EXAMPLE.com"})
     assert again.status == 400
-    other = other_member(kit)
+    other = kit.other()
     params = {"userId": other}
     kit.call("updateWorkspaceUserStatus", params, {"status": "INACTIVE"})
     assert [m["membershipStatus"] for m in membership(kit, other)] == ["INACTIVE", "INACTIVE"]
@@ -160,7 +150,7 @@ def test_workspace_rates_and_new_workspaces(kit: Kit) -> None:
 
 
 def test_manager_roles(kit: Kit) -> None:
-    other = other_member(kit)
+    other = kit.other()
     group = kit.records("user_groups", workspaceId=kit.workspace)[0]
     kit.store.put("user_groups", group["id"], {**group, "userIds": [kit.user], "teamManagers": []})
     body = {"entityId": group["id"], "role": "TEAM_MANAGER", "sourceType": "USER_GROUP"}
