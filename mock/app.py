@@ -256,12 +256,16 @@ class _EngineResolver(Resolver):
 
 
 def _upload(file: Any) -> dict[str, Any]:
-    """An uploaded file as handlers see it (Flask's FileStorage or Starlette's UploadFile)."""
-    size = getattr(file, "size", None)
-    if size is None:
-        size = len(file.read())
+    """An uploaded file as handlers see it (Flask's FileStorage or Starlette's UploadFile,
+    whose ``file`` is read synchronously); the body limit bounds ``content``."""
+    content = (getattr(file, "file", None) or file).read()
     content_type = getattr(file, "content_type", None) or getattr(file, "mimetype", None)
-    return {"filename": file.filename, "contentType": content_type, "size": size}
+    return {
+        "filename": file.filename,
+        "contentType": content_type,
+        "size": len(content),
+        "content": content,
+    }
 
 
 @dataclass(frozen=True)

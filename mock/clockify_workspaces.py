@@ -106,7 +106,8 @@ def upload_image(engine: Engine, call: Call) -> Reply:
         raise errors.BadRequest(f"The file must be an image, not {media or 'unknown content'}")
     extension = {"image/jpeg": "jpg", "image/svg+xml": "svg"}.get(media, media.split("/")[-1])
     name = f"image-{secrets.token_hex(4)}.{extension}"
-    engine.store.put(IMAGES, name, {"id": name, **upload, "userId": call.caller.actor})
+    kept = {k: v for k, v in upload.items() if k != "content"}  # metadata: no route serves it
+    engine.store.put(IMAGES, name, {"id": name, **kept, "userId": call.caller.actor})
     return Reply(200, {"name": name, "url": f"https://clockify.com/{name}"})
 
 

@@ -86,3 +86,34 @@ def test_errors_a_client_meets(
     assert api.get(f"/workspaces/{workspace}/projects/{'0' * 24}").status_code == 404
     bad = api.post(f"/workspaces/{workspace}/time-entries", json={"projectId": "0" * 24})
     assert bad.status_code == 400 and bad.json()["code"]
+
+
+def test_an_expense_receipt_round_trips_as_uploaded(either_app: LiveMock) -> None:
+    demo = either_app.admin("/credentials").json()["clockify"]
+    workspace, user = demo["workspaceId"], demo["userId"]
+    base = either_app.root + "/clockify/api/v1"
+    api = httpx.Client(base_url=base, headers={"X-Api-Key": demo["api_key"]})
+    project = api.get(f"/workspaces/{workspace}/projects").json()[0]
+    category = api.post(
+        f"/workspaces/{workspace}/expenses/categories", json={"name": "Receipts test"}
+    ).json()
+    receipt = b"%PDF-1.4 a receipt\n"
+    form = {
+        "amount": "12.5",
+        "categoryId": category["id"],
+        "date": "2026-03-02T00:00:00Z",
+        "projectId": project["id"],
+        "userId": user,
+    }
+    created = api.post(
+        f"/workspaces/{workspace}/expenses",
+        data=form,
+        files={"file": ("receipt.pdf", receipt, "application/pdf")},
+    )
+    assert created.status_code == 201, created.text
+    expense = created.json()
+    download = api.get(
+        f"/workspaces/{workspace}/expenses/{expense['id']}/files/{expense['fileId']}"
+    )
+    assert download.status_code == 200
+    assert download.content == receipt and download.headers["content-type"] == "application/pdf"
