@@ -117,3 +117,76 @@ def test_an_expense_receipt_round_trips_as_uploaded(either_app: LiveMock) -> Non
     )
     assert download.status_code == 200
     assert download.content == receipt and download.headers["content-type"] == "application/pdf"
+
+
+def test_a_client_session_creates_tracks_lists_updates_and_deletes(
+    api: httpx.Client, demo: dict[str, Any]
+) -> None:
+    ws, me = demo["workspaceId"], demo["userId"]
+    client = api.post(f"/workspaces/{ws}/clients", json={"name": "Session client"})
+    assert client.status_code == 201, client.text
+    project = api.post(
+        f"/workspaces/{ws}/projects",
+        json={"name": "Session project", "clientId": client.json()["id"], "billable": True},
+    )
+    assert project.status_code == 201, project.text
+    project_id = project.json()["id"]
+    assert project.json()["clientName"] == "Session client"
+    task = api.post(f"/workspaces/{ws}/projects/{project_id}/tasks", json={"name": "Session task"})
+    assert task.status_code == 201, task.text
+    tag = api.post(f"/workspaces/{ws}/tags", json={"name": "Session tag"})
+    assert tag.status_code == 201, tag.text
+    entry = {
+        "projectId": project_id,
+        "taskId": task.json()["id"],
+        "tagIds": [tag.json()["id"]],
+        "description": "Session work",
+    }
+    ids = []
+    for day in ("03", "04", "05"):  # three finished entries and then a running timer
+        body = {**entry, "start": f"2031-03-{day}T09:00:00Z", "end": f"2031-03-{day}T11:00:00Z"}
+        created = api.post(f"/workspaces/{ws}/time-entries", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["timeInterval"]["duration"] == "PT2H"
+        ids.append(created.json()["id"])
+    timer = api.post(
+        f"/workspaces/{ws}/time-entries", json={**entry, "start": "2031-03-06T09:00:00Z"}
+    )
+    assert timer.status_code == 201 and timer.json()["timeInterval"]["end"] is None
+    stopped = api.patch(
+        f"/workspaces/{ws}/user/{me}/time-entries", json={"end": "2031-03-06T09:45:00Z"}
+    )
+    assert stopped.json()["id"] == timer.json()["id"]
+    assert stopped.json()["timeInterval"]["duration"] == "PT45M"
+
+    listing = f"/workspaces/{ws}/user/{me}/time-entries"
+    mine = {"project": project_id, "start": "2031-03-01T00:00:00Z", "end": "2031-03-31T00:00:00Z"}
+    everything = api.get(listing, params=mine).json()
+    assert [e["id"] for e in everything] == [timer.json()["id"], *reversed(ids)]  # newest first
+    first = api.get(listing, params={**mine, "page": 1, "page-size": 3}).json()
+    second = api.get(listing, params={**mine, "page": 2, "page-size": 3}).json()
+    assert [e["id"] for e in first + second] == [e["id"] for e in everything]
+    tagged = api.get(listing, params={**mine, "tags": tag.json()["id"], "description": "session"})
+    assert len(tagged.json()) == 4
+
+    updated = api.put(
+        f"/workspaces/{ws}/time-entries/{ids[0]}",
+        json={
+            "start": "2031-03-03T09:00:00Z",
+            "end": "2031-03-03T12:30:00Z",
+            "description": "Longer",
+        },
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["timeInterval"]["duration"] == "PT3H30M"
+    assert updated.json()["description"] == "Longer"
+    assert api.delete(f"/workspaces/{ws}/time-entries/{ids[0]}").status_code in (200, 204)
+    assert api.get(f"/workspaces/{ws}/time-entries/{ids[0]}").status_code == 404
+    assert ids[0] not in {e["id"] for e in api.get(listing, params=mine).json()}
+
+    # what a client gets wrong is a 400 in Clockify's shape, and nothing is stored
+    before = len(api.get(listing, params=mine).json())
+    foreign_tag = {**entry, "start": "2031-03-07T09:00:00Z", "tagIds": ["0" * 24]}
+    refused = api.post(f"/workspaces/{ws}/time-entries", json=foreign_tag)
+    assert refused.status_code == 400 and set(refused.json()) == {"message", "code"}
+    assert len(api.get(listing, params=mine).json()) == before
