@@ -21,7 +21,9 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolution, Resolver
 from connexion.security import NO_VALUE, ApiKeySecurityHandler, BearerSecurityHandler
+from python_multipart.exceptions import MultipartParseError
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
@@ -211,6 +213,8 @@ class Mock:
                 404: f"No operation at {request.url.path}",
                 405: f"{request.method} is not allowed on {request.url.path}",
             }.get(status, str(exc.detail))
+        elif isinstance(exc, MultipartParseError | MultiPartException):  # a malformed form
+            status, detail, headers = 400, f"The multipart body cannot be read: {exc}", {}
         else:  # a bug in the mock: still a shaped answer, the journal and the log show it
             log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
             status, detail, headers = 500, f"The mock failed: {type(exc).__name__}: {exc}", {}

@@ -84,6 +84,12 @@ def test_errors_a_client_meets(
     assert foreign.status_code == 403 and {"message", "code"} <= set(foreign.json())
     workspace = demo["workspaceId"]
     assert api.get(f"/workspaces/{workspace}/projects/{'0' * 24}").status_code == 404
+    malformed = api.post(
+        "/file/image",
+        content=b"--x\r\nContent-Disposition[: form-data\r\n\r\nabc\r\n--x--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert malformed.status_code == 400 and "multipart" in malformed.json()["message"]
     bad = api.post(f"/workspaces/{workspace}/time-entries", json={"projectId": "0" * 24})
     assert bad.status_code == 400 and bad.json()["code"]
 
