@@ -63,7 +63,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="generated cases per operation and phase (default 10)",
     )
     verify.add_argument("--workers", type=int, default=1, help="concurrent workers (default 1)")
-    verify.add_argument("--seed", type=int, help="random seed, to repeat a run exactly")
+    verify.add_argument(
+        "--seed",
+        type=int,
+        help="random seed, to repeat a run exactly (saved examples not replayed)",
+    )
     verify.add_argument(
         "--check",
         action="append",
