@@ -137,6 +137,16 @@ def test_seed_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture
     assert "understudy seed:" in capsys.readouterr().err
 
 
+def test_a_tenant_whose_users_the_api_cannot_create_is_refused_before_any_request(
+    live_mock: LiveMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = live_mock.root + "/clockify/api"
+    argv = ["seed", "--surface", "clockify", "--target", target, "--no-ledger", "--quiet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "cannot be pushed" in err and "users" in err and "--mock or --out" in err
+
+
 def test_push_a_tracker_organization(live_mock: LiveMock, tmp_path: Path) -> None:
     """Creates go through the documented upsert with an Idempotency-Key per record."""
     tenant = fixtures.generate("tracker", size={"people": 2, "days": 5}, seed=4)
