@@ -521,6 +521,31 @@ def remove_user_from_group(engine: Engine, call: Call) -> Reply:
     return Reply(200, group)
 
 
+@handler("deleteUserGroup")
+def delete_user_group(engine: Engine, call: Call) -> Reply:
+    """Delete the group (answering it, as Clockify does) and every mention of it: policies'
+    ``userGroupIds``, tasks' ``userGroupIds`` and projects' USERGROUP memberships."""
+    workspace = call.params["workspaceId"]
+    with engine.store.transaction():
+        group = engine.load(call)
+        engine.store.delete(GROUPS, group["id"])
+        for collection in (POLICIES, "tasks"):
+            for record in list(engine.store.scan(collection, {"workspaceId": workspace})):
+                if group["id"] in (record.get("userGroupIds") or []):
+                    kept = [g for g in record["userGroupIds"] if g != group["id"]]
+                    engine.store.put(collection, record["id"], {**record, "userGroupIds": kept})
+        for project in list(engine.store.scan("projects", {"workspaceId": workspace})):
+            members = project.get("memberships") or []
+            kept = [
+                m
+                for m in members
+                if not (m.get("membershipType") == "USERGROUP" and m.get("userId") == group["id"])
+            ]
+            if len(kept) != len(members):
+                engine.store.put("projects", project["id"], {**project, "memberships": kept})
+    return Reply(200, group)
+
+
 # ---------------------------------------------------------------- templates
 def _template(engine: Engine, call: Call, item: Any) -> Record:
     """A template record from one request item, its references checked (400)."""

@@ -241,8 +241,20 @@ def test_group_members_are_added_and_removed(kit: Kit) -> None:
     assert removed.status == 200 and removed.body["userIds"] == []
     assert kit.call("removeUserFromGroup", {**ids, "userId": UNKNOWN}).status == 404
     assert kit.call("updateUserGroup", {"id": group["id"]}, {"name": "Crew"}).body["name"] == "Crew"
+    project = kit.records("projects", workspaceId=kit.workspace)[0]
+    kit.call(
+        "assignProjectUsers", {"projectId": project["id"]}, {"userGroups": {"ids": [group["id"]]}}
+    )
     deleted = kit.call("deleteUserGroup", {"id": group["id"]})
     assert deleted.status == 200 and deleted.body["id"] == group["id"]
+    # nothing mentions the group any more
+    stored_policy = kit.store.get("time_off_policies", policy["id"])
+    stored_project = kit.store.get("projects", project["id"])
+    assert stored_policy and group["id"] not in stored_policy["userGroupIds"]
+    assert stored_project and group["id"] not in {
+        m["userId"] for m in stored_project["memberships"]
+    }
+    assert kit.call("deleteUserGroup", {"id": group["id"]}).status == 404
 
 
 # ---------------------------------------------------------------- templates
