@@ -10,7 +10,7 @@ spec's ``x-understudy`` bindings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from understudy.mock import errors
@@ -259,3 +259,28 @@ def ids_match(values: Iterable[Any], spec: Mapping[str, Any] | None) -> bool:
 
 def member_of_workspace(engine: Engine, workspace: str, user: Any) -> bool:
     return isinstance(user, str) and is_member(engine, workspace, user)
+
+
+def flag(value: Any, default: bool = False) -> bool:
+    """A flag from JSON or from a multipart form field (``"true"``)."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
+
+
+def instant(value: Any, what: str) -> datetime:
+    """A date-time from a request, in UTC; 400 when it is not one."""
+    try:
+        return parse_instant(str(value)).astimezone(UTC)
+    except (TypeError, ValueError):
+        raise errors.BadRequest(f"{what} is not a valid date-time: {value}") from None
+
+
+def day(value: Any, what: str) -> date:
+    """A date (``yyyy-MM-dd``, or the date of a date-time) from a request; 400 otherwise."""
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        raise errors.BadRequest(f"{what} is not a valid date: {value}") from None
