@@ -7,8 +7,10 @@ each operation resolves to a view over the generic engine (``mock.engine``) by i
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
+import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,23 +29,8 @@ from starlette.formparsers import MultiPartException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
-from understudy.mock import (
-    auth,
-    clockify,
-    clockify_approvals,
-    clockify_entity_changes,
-    clockify_expenses,
-    clockify_invoices,
-    clockify_projects,
-    clockify_reports,
-    clockify_scheduling,
-    clockify_time,
-    clockify_timeoff,
-    clockify_webhooks,
-    clockify_workspaces,
-    errors,
-    tracker,
-)
+from understudy import mock as mock_package
+from understudy.mock import auth, errors
 from understudy.mock.admin import Admin
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine
@@ -54,21 +41,12 @@ from understudy.mock.validators import VALIDATOR_MAP
 log = logging.getLogger("understudy.mock")
 
 JSON = "application/json"
-# per-surface modules, imported for the behaviour they register with @handler / @deriver
-SURFACE_BEHAVIOUR = (
-    tracker,
-    clockify,
-    clockify_approvals,
-    clockify_entity_changes,
-    clockify_expenses,
-    clockify_invoices,
-    clockify_projects,
-    clockify_reports,
-    clockify_scheduling,
-    clockify_time,
-    clockify_timeoff,
-    clockify_webhooks,
-    clockify_workspaces,
+# per-surface modules (tracker.py, clockify*.py), imported for the behaviour they register
+# with @handler, @deriver and @authorizer: a new one needs no entry here
+SURFACE_BEHAVIOUR = tuple(
+    importlib.import_module(f"understudy.mock.{module.name}")
+    for module in pkgutil.iter_modules(mock_package.__path__)
+    if module.name == "tracker" or module.name.startswith("clockify")
 )
 
 

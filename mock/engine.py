@@ -21,7 +21,7 @@ from typing import Any
 
 from ulid import ULID
 
-from understudy.binding import NO_DEFAULT, Binding, Collection, Surface
+from understudy.binding import NO_DEFAULT, Binding, BindingError, Collection, Surface
 from understudy.mock import errors
 from understudy.mock.store import AuditedStore, Record, Store
 
@@ -124,6 +124,13 @@ class Engine:
     """One surface's behaviours over a store."""
 
     def __init__(self, surface: Surface, store: Store, clock: Clock | None = None) -> None:
+        unknown = sorted(
+            f"{op} names handler {b.handler!r}"
+            for op, b in surface.bindings.items()
+            if b.handler and b.handler not in HANDLERS
+        )
+        if unknown:  # a typo or a module not imported: refuse to start rather than answer 501
+            raise BindingError(f"{surface.name}: no such handler: {'; '.join(unknown)}")
         self.surface = surface
         self.clock = clock or Clock()
         self.store: Store = (

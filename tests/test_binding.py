@@ -82,3 +82,16 @@ def test_the_edm_spec_binds_every_operation() -> None:
 def test_bad_bindings_are_refused(change: Callable[[dict[str, Any]], None], message: str) -> None:
     with pytest.raises(binding.BindingError, match=message):
         binding.read_surface("edm", broken(change))
+
+
+def test_an_operation_naming_a_handler_that_does_not_exist_is_refused_at_start() -> None:
+    import understudy.mock.app  # noqa: F401  (registers the surfaces' handlers)
+    from understudy.mock.engine import Engine
+    from understudy.mock.store import MemoryStore
+
+    spec = specs.bundle(specs.mount("tracker"))
+    op = next(op for _, _, op in specs.operations(spec))
+    op["x-understudy"] = {**op["x-understudy"], "handler": "noSuchHandler"}
+    surface = binding.read_surface("tracker", spec)
+    with pytest.raises(binding.BindingError, match="noSuchHandler"):
+        Engine(surface, MemoryStore())
