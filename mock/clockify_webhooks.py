@@ -1,21 +1,51 @@
-"""Clockify handlers: webhooks of a workspace and their tokens (workspaces.yaml;
-HANDLERS-workspaces.md). The mock records webhooks but delivers no events yet, so their
-delivery logs are empty."""
+"""Clockify webhooks: the handlers of workspaces.yaml (HANDLERS-workspaces.md) and their
+delivery. An operation that declares ``event: NAME`` (its ``x-understudy``) fires that event
+when it succeeds; every enabled webhook of the workspace for the event whose trigger sources
+match gets the answer's record POSTed to its URL in the background, with its token in
+``Clockify-Signature``, and each delivery is logged for ``listWebhookLogs``."""
 
 from __future__ import annotations
 
 import base64
 import json
 import secrets
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
+import httpx
+
 from understudy.mock import errors
-from understudy.mock.clockify import is_member, owned
-from understudy.mock.engine import Call, Engine, Reply, handler
+from understudy.mock.clockify import is_member, owned, page
+from understudy.mock.engine import (
+    Call,
+    Engine,
+    Reply,
+    handler,
+    iso,
+    new_id,
+    observer,
+    parse_instant,
+)
 
 Record = dict[str, Any]
 WEBHOOKS = "webhooks"
+LOGS = "_webhook_logs"  # the mock's own: one record per delivery
+TIMEOUT = 5.0  # seconds a receiver has to answer
+# trigger source type → the record field naming such a record, and the collection of such
+# records (whose own id counts when the event is about one of them)
+SOURCE_FIELDS = {
+    "PROJECT_ID": ("projectId", "projects"),
+    "USER_ID": ("userId", "users"),
+    "TAG_ID": ("tagIds", "tags"),
+    "TASK_ID": ("taskId", "tasks"),
+    "ASSIGNMENT_ID": (None, "assignments"),
+    "EXPENSE_ID": (None, "expenses"),
+}
+_sender = ThreadPoolExecutor(max_workers=4, thread_name_prefix="understudy-webhooks")
+_pending: set[Future[None]] = set()
+_pending_lock = threading.Lock()
 
 
 def _token(webhook_id: str) -> str:
@@ -102,6 +132,118 @@ def regenerate_webhook_token(engine: Engine, call: Call) -> Reply:
 
 @handler("listWebhookLogs")
 def list_webhook_logs(engine: Engine, call: Call) -> Reply:
-    """Deliveries of the webhook; the mock delivers none yet, so the log is empty."""
-    _load_webhook(engine, call)
-    return Reply(200, [])
+    """The webhook's deliveries: ``from``/``to`` on when the receiver answered, ``status``
+    SUCCEEDED (2xx) / FAILED / ALL, oldest first unless ``sortByNewest``; zero-based pages."""
+    webhook = _load_webhook(engine, call)
+    body = call.body if isinstance(call.body, Mapping) else {}
+    logs = list(engine.store.scan(LOGS, {"webhookId": webhook["id"]}))
+    start = parse_instant(body["from"]) if body.get("from") else None
+    end = parse_instant(body["to"]) if body.get("to") else None
+    status = body.get("status") or "ALL"
+
+    def keep(log: Record) -> bool:
+        when = parse_instant(log["respondedAt"])
+        succeeded = 200 <= int(log.get("statusCode") or 0) < 300
+        return (
+            (start is None or when >= start)
+            and (end is None or when <= end)
+            and (status == "ALL" or succeeded == (status == "SUCCEEDED"))
+        )
+
+    chosen = sorted(
+        (log for log in logs if keep(log)),
+        key=lambda log: (log["respondedAt"], log["id"]),
+        reverse=bool(body.get("sortByNewest")),
+    )
+    paging = {"page": int(call.params.get("page") or 0) + 1, "page-size": call.params.get("size")}
+    return Reply(200, page(chosen, paging))
+
+
+# ---------------------------------------------------------------- delivery
+@observer("clockify.webhooks")
+def fire(engine: Engine, call: Call, reply: Reply) -> None:
+    """After an operation that declares an event: deliver it to the matching webhooks."""
+    event = call.binding.options.get("event")
+    workspace = call.params.get("workspaceId")
+    record = _subject(engine, call, reply)
+    if not event or not workspace or record is None:
+        return
+    if event == "NEW_TIME_ENTRY" and not (record.get("timeInterval") or {}).get("end"):
+        event = "NEW_TIMER_STARTED"  # an entry without an end is a started timer
+    about = call.binding.collection.name if call.binding.collection else None
+    for hook in _webhooks(engine, workspace):
+        if (
+            hook.get("enabled")
+            and hook.get("webhookEvent") == event
+            and hook.get("url")
+            and _triggered(hook, record, about, workspace)
+        ):
+            future = _sender.submit(_deliver, engine, dict(hook), event, record)
+            with _pending_lock:
+                _pending.add(future)
+            future.add_done_callback(_forget)
+
+
+def _subject(engine: Engine, call: Call, reply: Reply) -> Record | None:
+    """The record the event is about: the answer's, or the deleted one (204 answers)."""
+    if isinstance(reply.body, Mapping):
+        return dict(reply.body)
+    collection, id_param = call.binding.collection, call.binding.id_param
+    audit_of = getattr(engine.store, "audit_of", None)
+    if collection is None or not id_param or audit_of is None:
+        return None
+    entry = audit_of(collection.name, str(call.params.get(id_param)))
+    return dict(entry["document"]) if entry and entry.get("document") else None
+
+
+def _triggered(
+    hook: Mapping[str, Any], record: Mapping[str, Any], about: str | None, ws: str
+) -> bool:
+    """No trigger sources: every such event of the workspace; else one must be involved."""
+    sources = set(hook.get("triggerSource") or [])
+    kind = hook.get("triggerSourceType")
+    if not sources:
+        return True
+    if kind == "WORKSPACE_ID":
+        return ws in sources
+    field, collection = SOURCE_FIELDS.get(str(kind), (None, None))
+    involved = {record.get("id")} if about == collection else set()
+    value = record.get(field) if field else None
+    involved |= set(value) if isinstance(value, list) else {value}
+    return bool(involved & sources)
+
+
+def _deliver(engine: Engine, hook: Record, event: str, record: Record) -> None:
+    body = json.dumps(record, separators=(",", ":"))
+    headers = {
+        "Content-Type": "application/json",
+        "Clockify-Signature": str(hook.get("authToken") or ""),
+        "Clockify-Webhook-Event-Type": event,
+    }
+    try:
+        answer = httpx.post(hook["url"], content=body, headers=headers, timeout=TIMEOUT)
+        status, text = answer.status_code, answer.text[:10_000] or None
+    except httpx.HTTPError as exc:  # no answer: logged as a failed delivery
+        status, text = 0, f"{type(exc).__name__}: {exc}"
+    now = engine.clock.now()
+    log = {
+        "id": new_id(engine.surface.collections[WEBHOOKS], now),
+        "webhookId": hook["id"],
+        "requestBody": body,
+        "respondedAt": iso(now),
+        "responseBody": text,
+        "statusCode": status,
+    }
+    engine.store.put(LOGS, log["id"], log)
+
+
+def _forget(future: Future[None]) -> None:
+    with _pending_lock:
+        _pending.discard(future)
+
+
+def drain(timeout: float = 30.0) -> None:
+    """Wait for the deliveries under way (tests, and a clean shutdown)."""
+    with _pending_lock:
+        pending = set(_pending)
+    wait(pending, timeout=timeout)

@@ -56,9 +56,11 @@ IDEMPOTENCY = "_idempotency"  # the store collection of cached idempotent answer
 Handler = Callable[["Engine", Call], Reply]
 Deriver = Callable[[dict[str, Any], Mapping[str, Any] | None], dict[str, Any]]
 Authorizer = Callable[["Engine", Call], None]
+Observer = Callable[["Engine", Call, Reply], None]
 HANDLERS: dict[str, Handler] = {}
 DERIVERS: dict[str, Deriver] = {}
 AUTHORIZERS: dict[str, Authorizer] = {}
+OBSERVERS: dict[str, Observer] = {}
 
 
 def _registrar(registry: dict[str, Any], what: str) -> Callable[[str], Callable[[Any], Any]]:
@@ -81,6 +83,9 @@ handler = _registrar(HANDLERS, "handler")
 deriver = _registrar(DERIVERS, "deriver")
 # per-surface access checks for ``authorize: [name]`` on the surface: raise Forbidden/NotFound
 authorizer = _registrar(AUTHORIZERS, "authorizer")
+# per-surface reactions for ``observe: [name]`` on the surface: see every successful answer
+# (Clockify delivers webhooks); they must not fail the request
+observer = _registrar(OBSERVERS, "observer")
 
 
 class Clock:
@@ -129,8 +134,9 @@ class Engine:
             for op, b in surface.bindings.items()
             if b.handler and b.handler not in HANDLERS
         )
+        unknown += [f"observer {n!r}" for n in surface.observe if n not in OBSERVERS]
         if unknown:  # a typo or a module not imported: refuse to start rather than answer 501
-            raise BindingError(f"{surface.name}: no such handler: {'; '.join(unknown)}")
+            raise BindingError(f"{surface.name}: not registered: {'; '.join(unknown)}")
         self.surface = surface
         self.clock = clock or Clock()
         self.store: Store = (
@@ -159,8 +165,13 @@ class Engine:
             AUTHORIZERS[name](self, call)
         idempotency = call.binding.options.get("idempotency")
         if idempotency and call.params.get(idempotency["header"]):
-            return self._idempotent(call, call.params[idempotency["header"]], idempotency["ttl"])
-        return self._dispatch(call)
+            reply = self._idempotent(call, call.params[idempotency["header"]], idempotency["ttl"])
+        else:
+            reply = self._dispatch(call)
+        if reply.status < 400:
+            for name in self.surface.observe:
+                OBSERVERS[name](self, call, reply)
+        return reply
 
     def _dispatch(self, call: Call) -> Reply:
         if call.binding.handler or (call.binding.kind == "action" and not call.binding.action):

@@ -173,6 +173,10 @@ class AuditedStore:
         document}`` (ISO-8601 UTC instants; ``document`` only once deleted)."""
         return list(self._inner.scan(AUDIT, {"collection": collection}))
 
+    def audit_of(self, collection: str, record_id: str) -> Record | None:
+        """One record's audit entry (its last ``document`` once deleted), if it has one."""
+        return self._inner.get(AUDIT, f"{collection}/{record_id}")
+
     def _note(self, collection: str, record_id: str, event: str, **extra: Any) -> None:
         key = f"{collection}/{record_id}"
         entry = dict(self._inner.get(AUDIT, key) or {})
