@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
+import queue
 import secrets
 import threading
+import time
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import httpx
@@ -43,9 +44,12 @@ SOURCE_FIELDS = {
     "ASSIGNMENT_ID": (None, "assignments"),
     "EXPENSE_ID": (None, "expenses"),
 }
-_sender = ThreadPoolExecutor(max_workers=4, thread_name_prefix="understudy-webhooks")
-_pending: set[Future[None]] = set()
-_pending_lock = threading.Lock()
+SENDERS = 4  # deliveries in flight at once
+BACKLOG = 1000  # deliveries waiting beyond that are dropped (and logged as such)
+# daemon threads: deliveries never hold up the mock's exit
+_queue: queue.Queue[tuple[Engine, Record, str, Record]] = queue.Queue(BACKLOG)
+_senders: list[threading.Thread] = []
+_senders_lock = threading.Lock()
 
 
 def _token(webhook_id: str) -> str:
@@ -178,10 +182,7 @@ def fire(engine: Engine, call: Call, reply: Reply) -> None:
             and hook.get("url")
             and _triggered(hook, record, about, workspace)
         ):
-            future = _sender.submit(_deliver, engine, dict(hook), event, record)
-            with _pending_lock:
-                _pending.add(future)
-            future.add_done_callback(_forget)
+            _enqueue(engine, dict(hook), event, record)
 
 
 def _subject(engine: Engine, call: Call, reply: Reply) -> Record | None:
@@ -213,6 +214,27 @@ def _triggered(
     return bool(involved & sources)
 
 
+def _enqueue(engine: Engine, hook: Record, event: str, record: Record) -> None:
+    with _senders_lock:
+        while len(_senders) < SENDERS:
+            sender = threading.Thread(target=_send_forever, name="understudy-webhooks", daemon=True)
+            sender.start()
+            _senders.append(sender)
+    try:
+        _queue.put_nowait((engine, hook, event, record))
+    except queue.Full:
+        _log(engine, hook, json.dumps(record), 0, "not sent: too many deliveries under way")
+
+
+def _send_forever() -> None:
+    while True:
+        engine, hook, event, record = _queue.get()
+        try:
+            _deliver(engine, hook, event, record)
+        finally:
+            _queue.task_done()
+
+
 def _deliver(engine: Engine, hook: Record, event: str, record: Record) -> None:
     body = json.dumps(record, separators=(",", ":"))
     headers = {
@@ -225,6 +247,10 @@ def _deliver(engine: Engine, hook: Record, event: str, record: Record) -> None:
         status, text = answer.status_code, answer.text[:10_000] or None
     except httpx.HTTPError as exc:  # no answer: logged as a failed delivery
         status, text = 0, f"{type(exc).__name__}: {exc}"
+    _log(engine, hook, body, status, text)
+
+
+def _log(engine: Engine, hook: Record, body: str, status: int, text: str | None) -> None:
     now = engine.clock.now()
     log = {
         "id": new_id(engine.surface.collections[WEBHOOKS], now),
@@ -237,13 +263,8 @@ def _deliver(engine: Engine, hook: Record, event: str, record: Record) -> None:
     engine.store.put(LOGS, log["id"], log)
 
 
-def _forget(future: Future[None]) -> None:
-    with _pending_lock:
-        _pending.discard(future)
-
-
 def drain(timeout: float = 30.0) -> None:
     """Wait for the deliveries under way (tests, and a clean shutdown)."""
-    with _pending_lock:
-        pending = set(_pending)
-    wait(pending, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while _queue.unfinished_tasks and time.monotonic() < deadline:
+        time.sleep(0.01)
