@@ -155,6 +155,7 @@ class Surface:
     refusals: tuple[int, ...]
     # collections whose creations, updates and deletions the engine remembers (mock.store)
     audit: tuple[str, ...]
+    observe: tuple[str, ...]  # reactions to every successful answer (mock.engine observers)
     bindings: dict[str, Binding]  # by operationId
 
 
@@ -205,6 +206,7 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         authorize=tuple(surface.get("authorize", ())),
         refusals=tuple(surface.get("refusals", (409, 422))),
         audit=tuple(surface.get("audit", ())),
+        observe=tuple(surface.get("observe", ())),
         bindings=bindings,
     )
 
