@@ -9,9 +9,11 @@ that a VOID or UNSENT invoice keeps its status.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from understudy.mock import errors
 from understudy.mock.clockify import ids_match, name_matches, owned, page, sort_by
@@ -286,6 +288,13 @@ def _next_number(engine: Engine, workspace: str, number: str) -> str:
     return f"{number}-{suffix}"
 
 
+def _due(issued: datetime, days: int) -> datetime:
+    try:
+        return issued + timedelta(days=days)
+    except OverflowError:  # dueDays is any int32; a date past year 9999 is not one
+        raise errors.BadRequest(f"dueDays {days} puts the due date past the year 9999") from None
+
+
 @handler("duplicateInvoice")
 def duplicate_invoice(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
@@ -301,7 +310,7 @@ def duplicate_invoice(engine: Engine, call: Call) -> Reply:
             "paid": 0,
             "balance": source.get("amount") or 0,
             "issuedDate": iso(now),
-            "dueDate": iso(now + timedelta(days=int(due_days))),
+            "dueDate": iso(_due(now, int(due_days))),
             "userId": call.caller.actor,
         }
         engine.store.put(INVOICES, copy_["id"], copy_)
@@ -405,7 +414,11 @@ def export_invoice(engine: Engine, call: Call) -> Reply:
         f"{labels['subtotal']}: {invoice.get('subtotal')} {invoice.get('currency')}",
         f"{labels['totalAmount']}: {invoice.get('balance')} {invoice.get('currency')}",
     ]
-    name = f'attachment; filename="invoice-{invoice.get("number")}.pdf"'
+    # an ASCII name for every client, the exact one (RFC 6266) for those that read it
+    number = str(invoice.get("number") or invoice["id"])
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", number)
+    exact = f"UTF-8''invoice-{quote(number)}.pdf"
+    name = f'attachment; filename="invoice-{plain}.pdf"; filename*={exact}'
     headers = {"Content-Type": "application/pdf", "Content-Disposition": name}
     return Reply(200, text_pdf(lines), headers)
 

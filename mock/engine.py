@@ -355,7 +355,7 @@ class Engine:
             **self.stamps(self.surface.update_stamps, call.caller, now),
         }
         record = self.derive(collection, record, changes)
-        self.check_rules(collection, record, call)
+        self.check_rules(collection, record, call, changes)
         self.store.put(collection.name, record[collection.id_field], record)
         return record
 
@@ -471,29 +471,41 @@ class Engine:
             record = DERIVERS[name](record, changes)
         return record
 
-    def check_rules(self, collection: Collection, record: Mapping[str, Any], call: Call) -> None:
+    def check_rules(
+        self,
+        collection: Collection,
+        record: Mapping[str, Any],
+        call: Call,
+        changes: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The collection's rules on a record about to be stored; on an update (``changes``)
+        only the rules whose fields the update sets: what it leaves alone it cannot break."""
         for rule in collection.rules:
+            if changes is not None and not any(f in changes for f in rule.fields):
+                continue
             values = [record.get(f) for f in rule.fields]
             if rule.kind == "together" and len({v is None for v in values}) > 1:
-                raise errors.Unprocessable(
-                    f"{' and '.join(rule.fields)} are set together or not at all"
-                )
+                raise self._refusal(f"{' and '.join(rule.fields)} are set together or not at all")
             if rule.kind in ("order", "less") and None not in values:
                 low, high = (
                     _comparable(collection, f, v) for f, v in zip(rule.fields, values, strict=True)
                 )
                 first, second = rule.fields
                 if rule.kind == "order" and low > high:
-                    raise errors.Unprocessable(f"{second} must not be before {first}")
+                    raise self._refusal(f"{second} must not be before {first}")
                 if rule.kind == "less" and low >= high:
-                    raise errors.Unprocessable(f"{first} must be below {second}")
+                    raise self._refusal(f"{first} must be below {second}")
             if rule.kind == "refers" and values[0] is not None:
                 target = self.surface.collections[rule.target or ""]
                 other = self.store.get(target.name, values[0])
                 if other is None or not self.visible(other, call, self.scope(call)):
-                    raise errors.Unprocessable(
-                        f"{rule.fields[0]} names no {target.schema}: {values[0]}"
-                    )
+                    raise self._refusal(f"{rule.fields[0]} names no {target.schema}: {values[0]}")
+
+    def _refusal(self, detail: str) -> errors.ApiError:
+        """A broken rule, in the surface's own refusal status (EDM 422, Clockify 400)."""
+        if 422 in self.surface.refusals:
+            return errors.Unprocessable(detail)
+        return errors.BadRequest(detail)
 
     def _collection(self, call: Call) -> Collection:
         collection = call.binding.collection

@@ -238,3 +238,25 @@ def test_invoice_settings_round_trip(kit: Kit) -> None:
     assert settings["labels"]["totalAmount"] == "DUE NOW" and settings["labels"]["tax"] == "TAX"
     assert settings["defaults"]["tax"] == 7 and settings["defaults"]["dueDays"] == 14
     assert new_invoice(kit, "3001")["tax"] == 7
+
+
+def test_an_invoice_number_in_any_script_exports_and_huge_due_days_are_refused(kit: Kit) -> None:
+    invoice = new_invoice(kit, "Rechnung-ü-請求")
+    pdf = kit.call("exportInvoice", {"invoiceId": invoice["id"]})
+    disposition = pdf.headers["Content-Disposition"]
+    disposition.encode("latin-1")  # what HTTP headers carry; raised before the fix
+    assert 'filename="invoice-Rechnung-_-__.pdf"' in disposition
+    assert "filename*=UTF-8''invoice-Rechnung-%C3%BC-" in disposition
+    kit.call("updateInvoiceSettings", body={"labels": {}, "defaults": {"dueDays": 2_000_000_000}})
+    refused = kit.call("duplicateInvoice", {"invoiceId": invoice["id"]})
+    assert refused.status == 400 and "dueDays" in refused.body["message"]
+
+
+def test_an_update_is_checked_against_the_rules_of_the_fields_it_sets(kit: Kit) -> None:
+    project = new_project(kit, clientId=client_id(kit))
+    kit.store.delete("clients", client_id(kit))  # the project now names a client that is gone
+    params = {"projectId": project["id"]}
+    estimate = {"timeEstimate": {"active": True, "estimate": "PT10H"}}
+    assert kit.call("updateProjectEstimate", params, estimate).status == 200
+    refused = kit.call("updateProjectEstimate", params, {"clientId": UNKNOWN})
+    assert refused.status == 400 and "clientId" in refused.body["message"]
