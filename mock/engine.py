@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import uuid
@@ -51,6 +52,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+log = logging.getLogger("understudy.mock")
 IDEMPOTENCY = "_idempotency"  # the store collection of cached idempotent answers
 
 Handler = Callable[["Engine", Call], Reply]
@@ -170,7 +172,10 @@ class Engine:
             reply = self._dispatch(call)
         if reply.status < 400:
             for name in self.surface.observe:
-                OBSERVERS[name](self, call, reply)
+                try:
+                    OBSERVERS[name](self, call, reply)
+                except Exception:  # the write happened: a failing reaction must not undo it
+                    log.exception("observer %s failed on %s", name, call.binding.operation_id)
         return reply
 
     def _dispatch(self, call: Call) -> Reply:
