@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import ids_match, is_member
+from understudy.mock.clockify import ids_match, is_member, page_of
 from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
 
 Record = dict[str, Any]
@@ -198,11 +198,6 @@ def _status_ok(assignment: Mapping[str, Any], status: str | None) -> bool:
     return True
 
 
-def _page(items: list[Any], page: Any, size: Any) -> list[Any]:
-    page, size = max(int(page or 1), 1), max(int(size or 50), 1)
-    return items[(page - 1) * size : page * size]
-
-
 # ---------------------------------------------------------------- user filters
 def _member_status_ok(status: str, spec: Mapping[str, Any] | None) -> bool:
     """Membership statuses a user filter asks for; none named: all but inactive members."""
@@ -245,7 +240,7 @@ def list_assignments(engine: Engine, call: Call) -> Reply:
     rows.sort(key=lambda r: (str(r.get(column) or "").casefold(), r["id"]))
     if str(params.get("sort-order") or "").upper() == "DESCENDING":
         rows.reverse()
-    return Reply(200, _page(rows, params.get("page"), params.get("page-size")))
+    return Reply(200, page_of(rows, params.get("page"), params.get("page-size")))
 
 
 def _project_totals(
@@ -288,7 +283,7 @@ def list_project_totals(engine: Engine, call: Call) -> Reply:
     rows = [_project_totals(world, p, chosen, start, end) for p in projects]
     rows.sort(key=lambda r: (r["projectName"].casefold(), r["projectId"]))
     size = source.get("pageSize") if posted else source.get("page-size")
-    return Reply(200, _page(rows, source.get("page"), size))
+    return Reply(200, page_of(rows, source.get("page"), size))
 
 
 @handler("getProjectAssignmentTotals")
@@ -347,7 +342,7 @@ def list_user_totals(engine: Engine, call: Call) -> Reply:
     ]
     rows = [_user_totals(world, u, chosen, start, end) for u in users]
     rows.sort(key=lambda r: (r["userName"].casefold(), r["userId"]))
-    return Reply(200, _page(rows, body.get("page"), body.get("pageSize")))
+    return Reply(200, page_of(rows, body.get("page"), body.get("pageSize")))
 
 
 @handler("getUserCapacityTotals")
@@ -360,7 +355,7 @@ def get_user_totals(engine: Engine, call: Call) -> Reply:
         raise errors.NotFound(f"User {user} is not a member of the workspace")
     chosen = [a for a in _assignments(engine, world.workspace_id) if _overlaps(a, start, end)]
     totals = _user_totals(world, user, chosen, start, end)
-    totals["totalHoursPerDay"] = _page(
+    totals["totalHoursPerDay"] = page_of(
         totals["totalHoursPerDay"], params.get("page"), params.get("page-size")
     )
     return Reply(200, totals)

@@ -15,6 +15,7 @@ from understudy.mock.clockify import (
     ENTRIES,
     load_entry,
     new_entry,
+    page,
     running,
     stop,
     update_entry,
@@ -71,12 +72,6 @@ def _hydrated(engine: Engine, entry: Record) -> Record:
 
 def _summary(record: Record | None, keys: tuple[str, ...]) -> Record | None:
     return {k: record[k] for k in keys if k in record} if record else None
-
-
-def _page(call: Call, records: list[Record], default_size: int) -> list[Record]:
-    page = int(call.params.get("page") or 1)
-    size = int(call.params.get("page-size") or default_size)
-    return records[(page - 1) * size : page * size]
 
 
 def _started(entry: Record) -> str:
@@ -140,7 +135,7 @@ def list_in_progress(engine: Engine, call: Call) -> Reply:
         if not (e.get("timeInterval") or {}).get("end")
     ]
     entries.sort(key=_started, reverse=True)
-    return Reply(200, _page(call, entries, 10))
+    return Reply(200, page(entries, call.params, default_size=10))
 
 
 def _listed(engine: Engine, call: Call, entry_id: str) -> Record:
@@ -198,10 +193,10 @@ def list_user_time_entries(engine: Engine, call: Call) -> Reply:
             continue
         picked.append(entry)
     picked.sort(key=_started, reverse=True)
-    page = _page(call, picked, 50)
+    chunk = page(picked, call.params)
     if params.get("hydrated"):
-        page = [_hydrated(engine, e) for e in page]
-    return Reply(200, page)
+        chunk = [_hydrated(engine, e) for e in chunk]
+    return Reply(200, chunk)
 
 
 @handler("stopTimer")

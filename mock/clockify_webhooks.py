@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from understudy.mock import errors
-from understudy.mock.clockify import is_member, owned, page
+from understudy.mock.clockify import is_member, owned, page_of
 from understudy.mock.engine import (
     Call,
     Engine,
@@ -159,8 +159,8 @@ def list_webhook_logs(engine: Engine, call: Call) -> Reply:
         key=lambda log: (log["respondedAt"], log["id"]),
         reverse=bool(body.get("sortByNewest")),
     )
-    paging = {"page": int(call.params.get("page") or 0) + 1, "page-size": call.params.get("size")}
-    return Reply(200, page(chosen, paging))
+    number = int(call.params.get("page") or 0) + 1  # this list counts pages from 0
+    return Reply(200, page_of(chosen, number, call.params.get("size")))
 
 
 # ---------------------------------------------------------------- delivery
