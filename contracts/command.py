@@ -100,15 +100,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from understudy.arguments import parse_headers, parse_params
     from understudy.contracts import report, semantic
-    from understudy.contracts.verify import (
-        Options,
-        UsageError,
-        all_checks,
-        parse_headers,
-        parse_params,
-        verify,
-    )
+    from understudy.contracts.verify import Options, UsageError, all_checks, verify
 
     if args.list_checks:
         for name in all_checks():

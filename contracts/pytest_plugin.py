@@ -24,9 +24,10 @@ from typing import Any
 
 import pytest
 
+from understudy.arguments import parse_headers, parse_params
 from understudy.contracts import report
 from understudy.contracts.outcome import Result
-from understudy.contracts.verify import Options, parse_headers, parse_params, verify
+from understudy.contracts.verify import Options, verify
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

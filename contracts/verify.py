@@ -41,30 +41,6 @@ class Options:
     params: dict[str, str] = field(default_factory=dict)
 
 
-def parse_headers(pairs: list[str], token: str | None = None) -> dict[str, str]:
-    """``['Name: value', ...]`` and an optional bearer token, as request headers."""
-    headers = {}
-    for pair in pairs:
-        name, sep, value = pair.partition(":")
-        if not sep or not name.strip():
-            raise UsageError(f"header {pair!r}: expected 'Name: value'")
-        headers[name.strip()] = value.strip()
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return headers
-
-
-def parse_params(pairs: list[str]) -> dict[str, str]:
-    """``['name=value', ...]`` as fixed parameter values."""
-    params = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"param {pair!r}: expected NAME=VALUE")
-        params[name.strip()] = value.strip()
-    return params
-
-
 def all_checks() -> list[str]:
     return [*conformance.check_names(), *semantic.REGISTRY]
 
