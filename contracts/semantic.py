@@ -25,7 +25,8 @@ import httpx
 
 from understudy import binding, specs
 from understudy.contracts.probe import Probe
-from understudy.fixtures.records import properties
+from understudy.registry import Registry
+from understudy.specs import properties
 
 GONE = (404, 410)
 REFUSED = (403, 404)  # what another tenant may hear about a record it cannot see
@@ -263,15 +264,12 @@ def plans(surface: binding.Surface) -> list[Plan]:
 
 # ---------------------------------------------------------------- the registry
 CheckFn = Callable[[Context, Plan], None]
-REGISTRY: dict[str, CheckFn] = {}
+REGISTRY: Registry[CheckFn] = Registry("semantic check")
 
 
 def semantic(name: str) -> Callable[[CheckFn], CheckFn]:
-    def register(fn: CheckFn) -> CheckFn:
-        REGISTRY[name] = fn
-        return fn
-
-    return register
+    """Register a check ``(ctx, plan)`` that raises ``Violation``; a name is taken once."""
+    return REGISTRY.register(name)
 
 
 @semantic("tenant_isolation")

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from understudy import __version__
 from understudy.mock import demo
+from understudy.registry import Registry
 
 if TYPE_CHECKING:
     from understudy.mock.app import Mock
@@ -24,15 +25,11 @@ if TYPE_CHECKING:
 PREFIX = "/__understudy"
 SNAPSHOT_FORMAT = "understudy-snapshot/1"
 Route = Callable[["Mock", Request], Awaitable[Response]]
-ROUTES: dict[tuple[str, str], Route] = {}
+ROUTES: Registry[Route] = Registry("admin route")  # by "METHOD /__understudy/path"
 
 
 def route(method: str, path: str) -> Callable[[Route], Route]:
-    def register(fn: Route) -> Route:
-        ROUTES[(method, PREFIX + path)] = fn
-        return fn
-
-    return register
+    return ROUTES.register(f"{method} {PREFIX}{path}")
 
 
 class Admin:
@@ -46,11 +43,13 @@ class Admin:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        handler = ROUTES.get((request.method, path.rstrip("/") or "/")) or ROUTES.get(
-            (request.method, path)
+        handler = ROUTES.get(f"{request.method} {path.rstrip('/') or '/'}") or ROUTES.get(
+            f"{request.method} {path}"
         )
         if handler is None:
-            allowed = sorted(m for m, p in ROUTES if p == path.rstrip("/"))
+            allowed = sorted(
+                key.split(" ", 1)[0] for key in ROUTES if key.split(" ", 1)[1] == path.rstrip("/")
+            )
             response = (
                 _problem(
                     405, f"{request.method} is not allowed here", {"Allow": ", ".join(allowed)}
@@ -72,7 +71,7 @@ async def index(mock: Mock, request: Request) -> Response:
                 m.mount.name: {"prefix": m.prefix or "/", "docs": f"{m.prefix}/ui/"}
                 for m in mock.mounted
             },
-            "endpoints": sorted(f"{method} {path}" for method, path in ROUTES),
+            "endpoints": sorted(ROUTES),
         }
     )
 

@@ -7,10 +7,8 @@ each operation resolves to a view over the generic engine (``mock.engine``) by i
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +27,7 @@ from starlette.formparsers import MultiPartException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
-from understudy import mock as mock_package
-from understudy.mock import auth, errors
+from understudy.mock import auth, behaviour, errors
 from understudy.mock.admin import Admin
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine
@@ -41,13 +38,6 @@ from understudy.mock.validators import VALIDATOR_MAP
 log = logging.getLogger("understudy.mock")
 
 JSON = "application/json"
-# per-surface modules (tracker.py, clockify*.py), imported for the behaviour they register
-# with @handler, @deriver and @authorizer: a new one needs no entry here
-SURFACE_BEHAVIOUR = tuple(
-    importlib.import_module(f"understudy.mock.{module.name}")
-    for module in pkgutil.iter_modules(mock_package.__path__)
-    if module.name == "tracker" or module.name.startswith("clockify")
-)
 
 
 @dataclass
@@ -113,7 +103,11 @@ class Mock:
     def _add(self, mount: specs.Mount) -> None:
         spec = specs.bundle(mount)
         surface = binding.read_surface(mount.surface, spec)
-        engine = Engine(surface, self.stores[mount.surface])
+        engine = Engine(
+            surface,
+            self.stores[mount.surface],
+            behaviour=behaviour.load(mount.behaviour, mount.surface),
+        )
         prefix = mount.prefix
         if self.config.root_surface == mount.surface:  # /edm → "", /clockify/api → /api
             prefix = mount.prefix.removeprefix("/" + mount.surface)

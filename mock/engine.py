@@ -4,7 +4,7 @@ delete, action, upsert and computed.
 A behaviour gets a ``Call`` (the binding, the parameters by their spec names, the body, the
 authenticated ``Caller``) and returns a ``Reply``. It knows nothing of HTTP frameworks; what a
 surface stamps, scopes and forbids comes from its spec (``mock.binding``). Behaviour that no
-declaration can say lives in per-surface functions registered with ``@handler``.
+declaration can say lives in the surface's ``mock.behaviour.Behaviour``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from typing import Any
 from ulid import ULID
 
 from understudy.binding import NO_DEFAULT, Binding, BindingError, Collection, Surface
+from understudy.derive import iso, parse_instant
 from understudy.mock import errors
+from understudy.mock.behaviour import Behaviour
 from understudy.mock.store import AuditedStore, Record, Store
 
 
@@ -55,40 +57,6 @@ class Reply:
 log = logging.getLogger("understudy.mock")
 IDEMPOTENCY = "_idempotency"  # the store collection of cached idempotent answers
 
-Handler = Callable[["Engine", Call], Reply]
-Deriver = Callable[[dict[str, Any], Mapping[str, Any] | None], dict[str, Any]]
-Authorizer = Callable[["Engine", Call], None]
-Observer = Callable[["Engine", Call, Reply], None]
-HANDLERS: dict[str, Handler] = {}
-DERIVERS: dict[str, Deriver] = {}
-AUTHORIZERS: dict[str, Authorizer] = {}
-OBSERVERS: dict[str, Observer] = {}
-
-
-def _registrar(registry: dict[str, Any], what: str) -> Callable[[str], Callable[[Any], Any]]:
-    def decorator(name: str) -> Callable[[Any], Any]:
-        def register(fn: Any) -> Any:
-            if name in registry:
-                raise ValueError(f"{what} {name!r} is registered twice")
-            registry[name] = fn
-            return fn
-
-        return register
-
-    return decorator
-
-
-# per-surface behaviour for ``x-understudy: {handler: name}`` on an operation
-handler = _registrar(HANDLERS, "handler")
-# per-surface field computation for ``derive: [name]`` on a collection: gets the record about
-# to be stored and the fields the write set, returns it completed (or raises Unprocessable)
-deriver = _registrar(DERIVERS, "deriver")
-# per-surface access checks for ``authorize: [name]`` on the surface: raise Forbidden/NotFound
-authorizer = _registrar(AUTHORIZERS, "authorizer")
-# per-surface reactions for ``observe: [name]`` on the surface: see every successful answer
-# (Clockify delivers webhooks); they must not fail the request
-observer = _registrar(OBSERVERS, "observer")
-
 
 class Clock:
     """UTC timestamps that strictly increase, so ``updated_at`` always advances."""
@@ -109,15 +77,6 @@ class Clock:
             return now
 
 
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def parse_instant(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def new_id(collection: Collection, moment: datetime) -> str:
     if collection.id_style == "hex24":  # a MongoDB ObjectId: 4 bytes of time, 8 random
         return f"{int(moment.timestamp()):08x}{secrets.token_hex(8)}"
@@ -130,16 +89,33 @@ def new_id(collection: Collection, moment: datetime) -> str:
 class Engine:
     """One surface's behaviours over a store."""
 
-    def __init__(self, surface: Surface, store: Store, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        surface: Surface,
+        store: Store,
+        clock: Clock | None = None,
+        behaviour: Behaviour | None = None,
+    ) -> None:
+        behaviour = behaviour or Behaviour(surface.name)
         unknown = sorted(
             f"{op} names handler {b.handler!r}"
             for op, b in surface.bindings.items()
-            if b.handler and b.handler not in HANDLERS
+            if b.handler and b.handler not in behaviour.handlers
         )
-        unknown += [f"observer {n!r}" for n in surface.observe if n not in OBSERVERS]
+        unknown += [f"observer {n!r}" for n in surface.observe if n not in behaviour.observers]
+        unknown += [
+            f"authorizer {n!r}" for n in surface.authorize if n not in behaviour.authorizers
+        ]
+        unknown += [
+            f"deriver {n!r}"
+            for c in surface.collections.values()
+            for n in c.derive
+            if n not in behaviour.derivers
+        ]
         if unknown:  # a typo or a module not imported: refuse to start rather than answer 501
             raise BindingError(f"{surface.name}: not registered: {'; '.join(unknown)}")
         self.surface = surface
+        self.behaviour = behaviour
         self.clock = clock or Clock()
         self.store: Store = (
             AuditedStore(store, surface.audit, self.clock.now) if surface.audit else store
@@ -164,7 +140,7 @@ class Engine:
         ):
             raise errors.BadRequest("The request body must be a JSON object")
         for name in self.surface.authorize:
-            AUTHORIZERS[name](self, call)
+            self.behaviour.authorizers[name](self, call)
         idempotency = call.binding.options.get("idempotency")
         if idempotency and call.params.get(idempotency["header"]):
             reply = self._idempotent(call, call.params[idempotency["header"]], idempotency["ttl"])
@@ -173,7 +149,7 @@ class Engine:
         if reply.status < 400:
             for name in self.surface.observe:
                 try:
-                    OBSERVERS[name](self, call, reply)
+                    self.behaviour.observers[name](self, call, reply)
                 except Exception:  # the write happened: a failing reaction must not undo it
                     log.exception("observer %s failed on %s", name, call.binding.operation_id)
         return reply
@@ -421,7 +397,7 @@ class Engine:
 
     def computed(self, call: Call) -> Reply:
         name = call.binding.handler or ""
-        fn = HANDLERS.get(name)
+        fn = self.behaviour.handlers.get(name)
         if fn is not None:
             return fn(self, call)
         if call.binding.kind == "action" and call.binding.collection and call.binding.id_param:
@@ -473,7 +449,7 @@ class Engine:
         """Run the collection's derive hooks; ``changes`` are the fields this write sets
         (None on create), so a hook can tell which of two related fields the client sent."""
         for name in collection.derive:
-            record = DERIVERS[name](record, changes)
+            record = self.behaviour.derivers[name](record, changes)
         return record
 
     def check_rules(

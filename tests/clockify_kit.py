@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import understudy.mock.app  # noqa: F401  (imports the modules that register the handlers)
 from understudy import binding, specs
 from understudy.fixtures import clockify as world
 from understudy.mock import errors
+from understudy.mock.behaviour import load as load_behaviour
 from understudy.mock.engine import Call, Caller, Engine, Reply
 from understudy.mock.store import MemoryStore
 
@@ -25,6 +25,8 @@ API_FILES = [
     "scheduling-time.yaml",
     "time-off-groups.yaml",
 ]
+
+CLOCKIFY = "understudy.mock.surfaces.clockify"
 
 
 class Kit:
@@ -37,7 +39,9 @@ class Kit:
         self.store = MemoryStore()
         self.tenant = world.build(self.spec, self.surface, dict(world.SIZES["small"]), seed)
         self.store.load(self.tenant.collections)
-        self.engine = Engine(self.surface, self.store)
+        self.engine = Engine(
+            self.surface, self.store, behaviour=load_behaviour(CLOCKIFY, "clockify")
+        )
         self.user = self.tenant.credentials["userId"]
         self.workspace = self.tenant.credentials["workspaceId"]
 

@@ -85,7 +85,7 @@ def test_bad_bindings_are_refused(change: Callable[[dict[str, Any]], None], mess
 
 
 def test_an_operation_naming_a_handler_that_does_not_exist_is_refused_at_start() -> None:
-    import understudy.mock.app  # noqa: F401  (registers the surfaces' handlers)
+    from understudy.mock.behaviour import load
     from understudy.mock.engine import Engine
     from understudy.mock.store import MemoryStore
 
@@ -94,4 +94,6 @@ def test_an_operation_naming_a_handler_that_does_not_exist_is_refused_at_start()
     op["x-understudy"] = {**op["x-understudy"], "handler": "noSuchHandler"}
     surface = binding.read_surface("tracker", spec)
     with pytest.raises(binding.BindingError, match="noSuchHandler"):
-        Engine(surface, MemoryStore())
+        Engine(
+            surface, MemoryStore(), behaviour=load("understudy.mock.surfaces.tracker", "tracker")
+        )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.clockify_kit import Kit
-from understudy.mock.clockify import is_member
+from understudy.mock.surfaces.clockify.shared import is_member
 
 RECEIPT = {"filename": "receipt.pdf", "contentType": "application/pdf", "size": 12}
 PERIOD = {"period": "WEEKLY", "periodStart": "2026-01-05T00:00:00Z"}
@@ -108,7 +108,7 @@ def test_update_unknown_approval_request(kit: Kit) -> None:
 def test_semi_monthly_period_end() -> None:
     from datetime import UTC, datetime
 
-    from understudy.mock.clockify_approvals import _period_end
+    from understudy.mock.surfaces.clockify.approvals import _period_end
 
     assert _period_end(datetime(2026, 1, 1, tzinfo=UTC), "SEMI_MONTHLY").day == 15
     assert _period_end(datetime(2026, 1, 16, tzinfo=UTC), "SEMI_MONTHLY").day == 31

@@ -4,18 +4,22 @@ does not undo or fail the request it reacts to."""
 from __future__ import annotations
 
 from understudy import binding, specs
-from understudy.mock.engine import Call, Caller, Engine, Reply, observer
+from understudy.mock.behaviour import Behaviour
+from understudy.mock.engine import Call, Caller, Engine, Reply
 from understudy.mock.store import MemoryStore
+from understudy.mock.surfaces.tracker import durations
 
 seen: list[tuple[str, int]] = []
+behaviour = Behaviour("tracker")
+behaviour.derivers.add("tracker.duration", durations.duration)
 
 
-@observer("test.records")
+@behaviour.observer("test.records")
 def records(engine: Engine, call: Call, reply: Reply) -> None:
     seen.append((call.binding.operation_id, reply.status))
 
 
-@observer("test.fails")
+@behaviour.observer("test.fails")
 def fails(engine: Engine, call: Call, reply: Reply) -> None:
     raise RuntimeError("a broken reaction")
 
@@ -23,7 +27,7 @@ def fails(engine: Engine, call: Call, reply: Reply) -> None:
 def tracker_engine(*observers: str) -> Engine:
     spec = specs.bundle(specs.mount("tracker"))
     spec["x-understudy"]["surface"]["observe"] = list(observers)
-    return Engine(binding.read_surface("tracker", spec), MemoryStore())
+    return Engine(binding.read_surface("tracker", spec), MemoryStore(), behaviour=behaviour)
 
 
 def test_observers_see_successes_and_a_failing_one_does_not_fail_the_request() -> None:

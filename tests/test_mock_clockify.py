@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveMock
-from understudy.mock import clockify_webhooks
+from understudy.mock.surfaces.clockify import webhooks as clockify_webhooks
 
 
 @pytest.fixture(scope="module")

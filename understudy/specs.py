@@ -38,6 +38,7 @@ class Mount:
     surface: str
     prefix: str
     files: tuple[Path, ...]
+    behaviour: str | None = None  # the package of the surface's Python (mock.behaviour)
 
     @property
     def name(self) -> str:
@@ -63,7 +64,12 @@ def surfaces() -> dict[str, tuple[Mount, ...]]:
     found: dict[str, tuple[Mount, ...]] = {}
     for surface, entry in manifest["surfaces"].items():
         mounts = tuple(
-            Mount(surface, m["prefix"], tuple(SPEC_DIR / f for f in m["specs"]))
+            Mount(
+                surface,
+                m["prefix"],
+                tuple(SPEC_DIR / f for f in m["specs"]),
+                entry.get("behaviour"),
+            )
             for m in entry["mounts"]
         )
         if all(f.exists() for m in mounts for f in m.files):
@@ -208,3 +214,13 @@ def validator(spec: dict[str, Any], pointer: str) -> Any:
 
 
 _SPEC_URI = "urn:understudy:spec"
+
+
+def properties(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The property schemas of an object schema, through ``allOf`` and ``$ref``s."""
+    schema = resolve(spec, schema)
+    found: dict[str, dict[str, Any]] = {}
+    for part in schema.get("allOf", ()):
+        found.update(properties(spec, part))
+    found.update(schema.get("properties", {}))
+    return found

@@ -14,10 +14,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import (
+from understudy.mock.engine import Call, Engine, Reply, new_id
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import (
     day as request_day,
 )
-from understudy.mock.clockify import (
+from understudy.mock.surfaces.clockify.shared import (
     flag,
     instant,
     is_member,
@@ -26,7 +28,6 @@ from understudy.mock.clockify import (
     page,
     sort_by,
 )
-from understudy.mock.engine import Call, Engine, Reply, handler, new_id
 
 Record = dict[str, Any]
 EXPENSES = "expenses"
@@ -43,7 +44,7 @@ def _week_start(engine: Engine, workspace: str) -> int:
     return WEEKDAYS.index(day) if day in WEEKDAYS else 0
 
 
-@handler("listExpenses")
+@behaviour.handler("listExpenses")
 def list_expenses(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
     where = {"workspaceId": workspace}
@@ -119,7 +120,7 @@ def _store_receipt(engine: Engine, upload: Any, expense_id: str) -> str | None:
     return file_id
 
 
-@handler("createExpense")
+@behaviour.handler("createExpense")
 def create_expense(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
     body = call.body or {}
@@ -157,7 +158,7 @@ _CHANGES = {
 }
 
 
-@handler("updateExpense")
+@behaviour.handler("updateExpense")
 def update_expense(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
     body = call.body or {}
@@ -196,7 +197,7 @@ def update_expense(engine: Engine, call: Call) -> Reply:
     return Reply(200, record)
 
 
-@handler("downloadExpenseReceipt")
+@behaviour.handler("downloadExpenseReceipt")
 def download_expense_receipt(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
     expense = owned(engine, EXPENSES, call.params.get("expenseId"), workspace, "Expense")
@@ -213,7 +214,7 @@ def download_expense_receipt(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- expense categories
-@handler("listExpenseCategories")
+@behaviour.handler("listExpenseCategories")
 def list_expense_categories(engine: Engine, call: Call) -> Reply:
     params = call.params
     found = list(engine.store.scan(CATEGORIES, {"workspaceId": params["workspaceId"]}))
@@ -293,7 +294,7 @@ def _holiday(engine: Engine, call: Call, current: Record) -> Record:
     return record
 
 
-@handler("createHoliday")
+@behaviour.handler("createHoliday")
 def create_holiday(engine: Engine, call: Call) -> Reply:
     base = {
         "id": new_id(engine.surface.collections[HOLIDAYS], engine.clock.now()),
@@ -310,7 +311,7 @@ def create_holiday(engine: Engine, call: Call) -> Reply:
     return Reply(200, record)
 
 
-@handler("updateHoliday")
+@behaviour.handler("updateHoliday")
 def update_holiday(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         current = engine.load(call)
@@ -340,7 +341,7 @@ def _overlaps(holiday: Record, start: date, end: date) -> bool:
     return False
 
 
-@handler("listHolidaysInPeriod")
+@behaviour.handler("listHolidaysInPeriod")
 def list_holidays_in_period(engine: Engine, call: Call) -> Reply:
     params = call.params
     workspace = params["workspaceId"]

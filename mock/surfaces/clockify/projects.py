@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import (
+from understudy.mock.engine import Call, Engine, Reply, new_id
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import (
     member_of_workspace,
     money,
     name_matches,
@@ -20,7 +22,6 @@ from understudy.mock.clockify import (
     page,
     sort_by,
 )
-from understudy.mock.engine import Call, Engine, Reply, handler, new_id
 
 Record = dict[str, Any]
 PROJECTS, TASKS, CLIENTS, GROUPS = "projects", "tasks", "clients", "user_groups"
@@ -147,7 +148,7 @@ def _project_filter(engine: Engine, workspace: str, params: Mapping[str, Any]) -
 PROJECT_SORT = {"ID": "id", "NAME": "name", "CLIENT_NAME": "clientName", "DURATION": "duration"}
 
 
-@handler("listProjects")
+@behaviour.handler("listProjects")
 def list_projects(engine: Engine, call: Call) -> Reply:
     params, workspace = call.params, call.params["workspaceId"]
     keep = _project_filter(engine, workspace, params)
@@ -214,7 +215,7 @@ def _new_task(engine: Engine, project: Record, body: Mapping[str, Any]) -> Recor
     return task
 
 
-@handler("createProject")
+@behaviour.handler("createProject")
 def create_project(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     collection = engine.surface.collections[PROJECTS]
@@ -249,7 +250,7 @@ def create_project(engine: Engine, call: Call) -> Reply:
     return Reply(201, project)
 
 
-@handler("updateProject")
+@behaviour.handler("updateProject")
 def update_project(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
@@ -261,7 +262,7 @@ def update_project(engine: Engine, call: Call) -> Reply:
     return Reply(200, project)
 
 
-@handler("deleteProject")
+@behaviour.handler("deleteProject")
 def delete_project(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         project = _load_project(engine, call)
@@ -273,7 +274,7 @@ def delete_project(engine: Engine, call: Call) -> Reply:
     return Reply(200, project)
 
 
-@handler("setProjectMemberships")
+@behaviour.handler("setProjectMemberships")
 def set_project_memberships(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
@@ -296,7 +297,7 @@ def set_project_memberships(engine: Engine, call: Call) -> Reply:
     return Reply(200, project)
 
 
-@handler("assignProjectUsers")
+@behaviour.handler("assignProjectUsers")
 def assign_project_users(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
@@ -321,7 +322,7 @@ def assign_project_users(engine: Engine, call: Call) -> Reply:
     return Reply(200)
 
 
-@handler("setProjectTemplate")
+@behaviour.handler("setProjectTemplate")
 def set_project_template(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         project = _load_project(engine, call)
@@ -330,7 +331,7 @@ def set_project_template(engine: Engine, call: Call) -> Reply:
     return Reply(200, project)
 
 
-@handler("setProjectUserRate")
+@behaviour.handler("setProjectUserRate")
 def set_project_user_rate(engine: Engine, call: Call) -> Reply:
     workspace, field = call.params["workspaceId"], call.binding.options["into"]
     user = call.params["userId"]
@@ -366,7 +367,7 @@ def _load_task(engine: Engine, call: Call, id_param: str) -> Record:
     return task
 
 
-@handler("listTasks")
+@behaviour.handler("listTasks")
 def list_tasks(engine: Engine, call: Call) -> Reply:
     params = call.params
     project = _load_project(engine, call)
@@ -382,7 +383,7 @@ def list_tasks(engine: Engine, call: Call) -> Reply:
     return Reply(200, page(sort_by(tasks, column, params.get("sort-order")), params))
 
 
-@handler("createTask")
+@behaviour.handler("createTask")
 def create_task(engine: Engine, call: Call) -> Reply:
     body = dict(call.body or {})
     if call.params.get("contains-assignee") is False:
@@ -392,7 +393,7 @@ def create_task(engine: Engine, call: Call) -> Reply:
     return Reply(201, task)
 
 
-@handler("updateTask")
+@behaviour.handler("updateTask")
 def update_task(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], dict(call.body or {})
     with engine.store.transaction():
@@ -422,7 +423,7 @@ def update_task(engine: Engine, call: Call) -> Reply:
     return Reply(200, task)
 
 
-@handler("setTaskRate")
+@behaviour.handler("setTaskRate")
 def set_task_rate(engine: Engine, call: Call) -> Reply:
     workspace, field = call.params["workspaceId"], call.binding.options["into"]
     with engine.store.transaction():

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import money, name_matches, page
-from understudy.mock.engine import Call, Engine, Reply, handler, new_id
+from understudy.mock.engine import Call, Engine, Reply, new_id
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import money, name_matches, page
 
 Record = dict[str, Any]
 USERS, WORKSPACES, ROLES = "users", "workspaces", "user_roles"
@@ -87,7 +88,7 @@ def _set_membership(
 
 
 # ---------------------------------------------------------------- the current user
-@handler("getLoggedUser")
+@behaviour.handler("getLoggedUser")
 def get_logged_user(engine: Engine, call: Call) -> Reply:
     user = engine.store.get(USERS, call.caller.actor or "")
     if user is None:
@@ -96,7 +97,7 @@ def get_logged_user(engine: Engine, call: Call) -> Reply:
     return Reply(200, {**user, "memberships": memberships})
 
 
-@handler("uploadImage")
+@behaviour.handler("uploadImage")
 def upload_image(engine: Engine, call: Call) -> Reply:
     upload = (call.body or {}).get("file")
     if not isinstance(upload, Mapping):
@@ -162,7 +163,7 @@ def _profile(engine: Engine, workspace: Record, user: Record) -> Record:
     }
 
 
-@handler("getMemberProfile")
+@behaviour.handler("getMemberProfile")
 def get_member_profile(engine: Engine, call: Call) -> Reply:
     workspace, user = _member(engine, call)
     return Reply(200, _profile(engine, workspace, user))
@@ -189,7 +190,7 @@ def _upsert_value(
     return entry
 
 
-@handler("updateMemberProfile")
+@behaviour.handler("updateMemberProfile")
 def update_member_profile(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     with engine.store.transaction():
@@ -213,7 +214,7 @@ def update_member_profile(engine: Engine, call: Call) -> Reply:
     return Reply(200, _profile(engine, workspace, user))
 
 
-@handler("upsertUserCustomFieldValue")
+@behaviour.handler("upsertUserCustomFieldValue")
 def upsert_user_custom_field_value(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         workspace, user = _member(engine, call)
@@ -288,7 +289,7 @@ def _sorted_users(workspace: Record, users: list[Record], column: Any, order: An
     return sorted(users, key=lambda u: (key(u), u["id"]), reverse=descending)
 
 
-@handler("listWorkspaceUsers")
+@behaviour.handler("listWorkspaceUsers")
 def list_workspace_users(engine: Engine, call: Call) -> Reply:
     workspace = _workspace(engine, call)
     query = call.body if call.binding.method == "POST" else None
@@ -345,7 +346,7 @@ def list_workspace_users(engine: Engine, call: Call) -> Reply:
     return Reply(200, [_hydrated(engine, workspace, u, kind) for u in page(users, paging)])
 
 
-@handler("listUserManagers")
+@behaviour.handler("listUserManagers")
 def list_user_managers(engine: Engine, call: Call) -> Reply:
     workspace, user = _member(engine, call)
     groups = {
@@ -376,7 +377,7 @@ def _public_role(record: Mapping[str, Any]) -> Record:
     return {k: v for k, v in record.items() if k != "id"}
 
 
-@handler("giveManagerRole")
+@behaviour.handler("giveManagerRole")
 def give_manager_role(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     role, entity = body.get("role"), body.get("entityId")
@@ -413,7 +414,7 @@ def give_manager_role(engine: Engine, call: Call) -> Reply:
     return Reply(201, [_public_role(r) for r in mine])
 
 
-@handler("removeManagerRole")
+@behaviour.handler("removeManagerRole")
 def remove_manager_role(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     with engine.store.transaction():
@@ -426,7 +427,7 @@ def remove_manager_role(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- workspaces
-@handler("listMyWorkspaces")
+@behaviour.handler("listMyWorkspaces")
 def list_my_workspaces(engine: Engine, call: Call) -> Reply:
     caller = call.caller.actor or ""
     user = engine.store.get(USERS, caller) or {}
@@ -494,7 +495,7 @@ def _default_settings() -> Record:
     }
 
 
-@handler("createWorkspace")
+@behaviour.handler("createWorkspace")
 def create_workspace(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     caller = engine.store.get(USERS, call.caller.actor or "")
@@ -541,8 +542,8 @@ def _rate_setter(field: str) -> Callable[[Engine, Call], Reply]:
     return set_rate
 
 
-handler("setWorkspaceCostRate")(_rate_setter("costRate"))
-handler("setWorkspaceHourlyRate")(_rate_setter("hourlyRate"))
+behaviour.handler("setWorkspaceCostRate")(_rate_setter("costRate"))
+behaviour.handler("setWorkspaceHourlyRate")(_rate_setter("hourlyRate"))
 
 
 def _member_rate_setter(field: str) -> Callable[[Engine, Call], Reply]:
@@ -556,11 +557,11 @@ def _member_rate_setter(field: str) -> Callable[[Engine, Call], Reply]:
     return set_rate
 
 
-handler("setMemberCostRate")(_member_rate_setter("costRate"))
-handler("setMemberHourlyRate")(_member_rate_setter("hourlyRate"))
+behaviour.handler("setMemberCostRate")(_member_rate_setter("costRate"))
+behaviour.handler("setMemberHourlyRate")(_member_rate_setter("hourlyRate"))
 
 
-@handler("setMembershipStatus")
+@behaviour.handler("setMembershipStatus")
 def set_membership_status(engine: Engine, call: Call) -> Reply:
     status = (call.body or {}).get("status")
     with engine.store.transaction():
@@ -571,7 +572,7 @@ def set_membership_status(engine: Engine, call: Call) -> Reply:
     return Reply(200, workspace)
 
 
-@handler("addUserToWorkspace")
+@behaviour.handler("addUserToWorkspace")
 def add_user_to_workspace(engine: Engine, call: Call) -> Reply:
     email = str((call.body or {}).get("email") or "").strip()
     if "@" not in email:
@@ -608,7 +609,7 @@ def add_user_to_workspace(engine: Engine, call: Call) -> Reply:
     return Reply(200, workspace)
 
 
-@handler("removeUserFromWorkspace")
+@behaviour.handler("removeUserFromWorkspace")
 def remove_user_from_workspace(engine: Engine, call: Call) -> Reply:
     workspace, _ = _member(engine, call)  # deprecated in Clockify: it changes nothing
     return Reply(200, workspace)

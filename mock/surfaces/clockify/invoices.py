@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import quote
 
 from understudy.mock import errors
-from understudy.mock.clockify import ids_match, name_matches, owned, page, sort_by
-from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
+from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import ids_match, name_matches, owned, page, sort_by
 
 Record = dict[str, Any]
 INVOICES, PAYMENTS, CLIENTS = "invoices", "invoice_payments", "clients"
@@ -141,7 +142,7 @@ def _answer(
     return Reply(200, {"invoices": page(ordered, params, size), "total": len(invoices)})
 
 
-@handler("listInvoices")
+@behaviour.handler("listInvoices")
 def list_invoices(engine: Engine, call: Call) -> Reply:
     params = call.params
     invoices = _matching(engine, params["workspaceId"], params)
@@ -165,7 +166,7 @@ def _amount_ok(value: Any, body: Mapping[str, Any], field: str) -> bool:
     )
 
 
-@handler("filterInvoices")
+@behaviour.handler("filterInvoices")
 def filter_invoices(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     clients = {c["id"]: c for c in engine.store.scan(CLIENTS, {"workspaceId": workspace})}
@@ -200,7 +201,7 @@ def filter_invoices(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- writing
-@handler("createInvoice")
+@behaviour.handler("createInvoice")
 def create_invoice(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     collection = engine.surface.collections[INVOICES]
@@ -225,7 +226,7 @@ def create_invoice(engine: Engine, call: Call) -> Reply:
     return Reply(201, invoice)
 
 
-@handler("updateInvoice")
+@behaviour.handler("updateInvoice")
 def update_invoice(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
@@ -265,7 +266,7 @@ def update_invoice(engine: Engine, call: Call) -> Reply:
     return Reply(200, invoice)
 
 
-@handler("deleteInvoice")
+@behaviour.handler("deleteInvoice")
 def delete_invoice(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         invoice = _load(engine, call)
@@ -295,7 +296,7 @@ def _due(issued: datetime, days: int) -> datetime:
         raise errors.BadRequest(f"dueDays {days} puts the due date past the year 9999") from None
 
 
-@handler("duplicateInvoice")
+@behaviour.handler("duplicateInvoice")
 def duplicate_invoice(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
     with engine.store.transaction():
@@ -317,7 +318,7 @@ def duplicate_invoice(engine: Engine, call: Call) -> Reply:
     return Reply(201, copy_)
 
 
-@handler("changeInvoiceStatus")
+@behaviour.handler("changeInvoiceStatus")
 def change_invoice_status(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         invoice = _load(engine, call)
@@ -327,7 +328,7 @@ def change_invoice_status(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- payments
-@handler("addInvoicePayment")
+@behaviour.handler("addInvoicePayment")
 def add_invoice_payment(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
@@ -361,7 +362,7 @@ def add_invoice_payment(engine: Engine, call: Call) -> Reply:
     return Reply(201, invoice)
 
 
-@handler("deleteInvoicePayment")
+@behaviour.handler("deleteInvoicePayment")
 def delete_invoice_payment(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         invoice = _load(engine, call)
@@ -376,12 +377,12 @@ def delete_invoice_payment(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- settings and export
-@handler("getInvoiceSettings")
+@behaviour.handler("getInvoiceSettings")
 def get_invoice_settings(engine: Engine, call: Call) -> Reply:
     return Reply(200, _settings(engine, call.params["workspaceId"]))
 
 
-@handler("updateInvoiceSettings")
+@behaviour.handler("updateInvoiceSettings")
 def update_invoice_settings(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
@@ -398,7 +399,7 @@ def update_invoice_settings(engine: Engine, call: Call) -> Reply:
     return Reply(200)
 
 
-@handler("exportInvoice")
+@behaviour.handler("exportInvoice")
 def export_invoice(engine: Engine, call: Call) -> Reply:
     invoice = _load(engine, call)
     labels = _settings(engine, call.params["workspaceId"])["labels"]

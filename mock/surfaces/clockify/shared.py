@@ -13,18 +13,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from understudy import derive
 from understudy.mock import errors
-from understudy.mock.engine import (
-    Call,
-    Engine,
-    Reply,
-    authorizer,
-    deriver,
-    handler,
-    iso,
-    new_id,
-    parse_instant,
-)
+from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
 
 Record = dict[str, Any]
 ENTRIES = "time_entries"
@@ -45,7 +37,7 @@ def is_member(engine: Engine, workspace_id: str, user_id: str | None) -> bool:
     )
 
 
-@authorizer("clockify.member")
+@behaviour.authorizer("clockify.member")
 def member(engine: Engine, call: Call) -> None:
     workspace_id = call.params.get("workspaceId")
     if workspace_id is not None and not is_member(engine, workspace_id, call.caller.actor):
@@ -53,29 +45,13 @@ def member(engine: Engine, call: Call) -> None:
 
 
 # ---------------------------------------------------------------- durations
-def iso_duration(start: datetime, end: datetime) -> str:
-    """5400 seconds → ``PT1H30M``; zero → ``PT0S``."""
-    total = int((end - start).total_seconds())
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
-    return text + (f"{secs}S" if secs or total == 0 else "")
-
-
-@deriver("clockify.duration")
+@behaviour.deriver("clockify.duration")
 def duration(record: Record, changes: Mapping[str, Any] | None) -> Record:
     """``timeInterval.duration`` from start and end; null while the timer runs."""
-    interval = dict(record.get("timeInterval") or {})
-    if not interval.get("start"):
-        return record
-    start = parse_instant(interval["start"])
-    end = parse_instant(interval["end"]) if interval.get("end") else None
-    if end is not None and end < start:
-        raise errors.BadRequest("The time entry's end is before its start")
-    interval["start"] = iso(start)
-    interval["end"] = iso(end) if end else None
-    interval["duration"] = iso_duration(start, end) if end else None
-    return {**record, "timeInterval": interval}
+    try:
+        return derive.clockify_interval(record)
+    except ValueError as exc:
+        raise errors.BadRequest(str(exc)) from None
 
 
 # ---------------------------------------------------------------- time entries
@@ -184,7 +160,7 @@ def reply(status: int, body: Any = None) -> Reply:
     return Reply(status, body)
 
 
-@handler("deleteAndReturn")
+@behaviour.handler("deleteAndReturn")
 def delete_and_return(engine: Engine, call: Call) -> Reply:
     """Clockify answers most deletes with the record it just removed (200), not an empty 204."""
     with engine.store.transaction():

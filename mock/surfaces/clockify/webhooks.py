@@ -18,17 +18,9 @@ from typing import Any
 import httpx
 
 from understudy.mock import errors
-from understudy.mock.clockify import is_member, owned, page_of
-from understudy.mock.engine import (
-    Call,
-    Engine,
-    Reply,
-    handler,
-    iso,
-    new_id,
-    observer,
-    parse_instant,
-)
+from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import is_member, owned, page_of
 
 Record = dict[str, Any]
 WEBHOOKS = "webhooks"
@@ -72,7 +64,7 @@ def _webhook_list(all_hooks: list[Record], hooks: list[Record]) -> Reply:
     return Reply(200, {"webhooks": ordered, "workspaceWebhookCount": len(all_hooks)})
 
 
-@handler("listWebhooks")
+@behaviour.handler("listWebhooks")
 def list_webhooks(engine: Engine, call: Call) -> Reply:
     hooks = _webhooks(engine, call.params["workspaceId"])
     wanted = call.params.get("type")
@@ -80,7 +72,7 @@ def list_webhooks(engine: Engine, call: Call) -> Reply:
     return _webhook_list(hooks, chosen)
 
 
-@handler("listAddonWebhooks")
+@behaviour.handler("listAddonWebhooks")
 def list_addon_webhooks(engine: Engine, call: Call) -> Reply:
     hooks = _webhooks(engine, call.params["workspaceId"])
     addon = call.params["addonId"]
@@ -97,7 +89,7 @@ SOURCES = {
 }
 
 
-@handler("createWebhook")
+@behaviour.handler("createWebhook")
 def create_webhook(engine: Engine, call: Call) -> Reply:
     workspace, body = call.params["workspaceId"], call.body or {}
     kind = body.get("triggerSourceType")
@@ -125,7 +117,7 @@ def _load_webhook(engine: Engine, call: Call) -> Record:
     return owned(engine, WEBHOOKS, call.params["webhookId"], call.params["workspaceId"], "Webhook")
 
 
-@handler("regenerateWebhookToken")
+@behaviour.handler("regenerateWebhookToken")
 def regenerate_webhook_token(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         webhook = _load_webhook(engine, call)
@@ -134,7 +126,7 @@ def regenerate_webhook_token(engine: Engine, call: Call) -> Reply:
     return Reply(200, webhook)
 
 
-@handler("listWebhookLogs")
+@behaviour.handler("listWebhookLogs")
 def list_webhook_logs(engine: Engine, call: Call) -> Reply:
     """The webhook's deliveries: ``from``/``to`` on when the receiver answered, ``status``
     SUCCEEDED (2xx) / FAILED / ALL, oldest first unless ``sortByNewest``; zero-based pages."""
@@ -164,7 +156,7 @@ def list_webhook_logs(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- delivery
-@observer("clockify.webhooks")
+@behaviour.observer("clockify.webhooks")
 def fire(engine: Engine, call: Call, reply: Reply) -> None:
     """After an operation that declares an event: deliver it to the matching webhooks."""
     event = call.binding.options.get("event")

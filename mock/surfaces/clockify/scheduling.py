@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import ids_match, is_member, page_of
-from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
+from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import ids_match, is_member, page_of
 
 Record = dict[str, Any]
 ASSIGNMENTS = "assignments"
@@ -226,7 +227,7 @@ def _user_selected(world: _World, user: str, body: Mapping[str, Any]) -> bool:
 _SORT = {"PROJECT": "projectName", "USER": "userName", "ID": "id"}
 
 
-@handler("listAssignments")
+@behaviour.handler("listAssignments")
 def list_assignments(engine: Engine, call: Call) -> Reply:
     params = call.params
     start, end = _range(params)
@@ -264,7 +265,7 @@ def _project_totals(
     }
 
 
-@handler("listProjectAssignmentTotals")
+@behaviour.handler("listProjectAssignmentTotals")
 def list_project_totals(engine: Engine, call: Call) -> Reply:
     """POST filters by its body (statusFilter, page/pageSize); the deprecated GET by query."""
     posted = call.binding.method.upper() == "POST"
@@ -286,7 +287,7 @@ def list_project_totals(engine: Engine, call: Call) -> Reply:
     return Reply(200, page_of(rows, source.get("page"), size))
 
 
-@handler("getProjectAssignmentTotals")
+@behaviour.handler("getProjectAssignmentTotals")
 def get_project_totals(engine: Engine, call: Call) -> Reply:
     start, end = _range(call.params)
     world = _World(engine, call.params["workspaceId"])
@@ -322,7 +323,7 @@ def _user_totals(
     }
 
 
-@handler("listUserCapacityTotals")
+@behaviour.handler("listUserCapacityTotals")
 def list_user_totals(engine: Engine, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body or {}
     start, end = _range(body)
@@ -345,7 +346,7 @@ def list_user_totals(engine: Engine, call: Call) -> Reply:
     return Reply(200, page_of(rows, body.get("page"), body.get("pageSize")))
 
 
-@handler("getUserCapacityTotals")
+@behaviour.handler("getUserCapacityTotals")
 def get_user_totals(engine: Engine, call: Call) -> Reply:
     params = call.params
     start, end = _range(params)
@@ -361,7 +362,7 @@ def get_user_totals(engine: Engine, call: Call) -> Reply:
     return Reply(200, totals)
 
 
-@handler("publishAssignments")
+@behaviour.handler("publishAssignments")
 def publish_assignments(engine: Engine, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body or {}
     start, end = _range(body)
@@ -413,7 +414,7 @@ def _weeks(value: Any) -> int:
     return value
 
 
-@handler("createRecurringAssignment")
+@behaviour.handler("createRecurringAssignment")
 def create_recurring(engine: Engine, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body or {}
     workspace = call.params["workspaceId"]
@@ -492,7 +493,7 @@ def _renumber(engine: Engine, series: list[Record]) -> list[Record]:
     return out
 
 
-@handler("deleteRecurringAssignment")
+@behaviour.handler("deleteRecurringAssignment")
 def delete_recurring(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         assignment = _load(engine, call)
@@ -505,7 +506,7 @@ def delete_recurring(engine: Engine, call: Call) -> Reply:
     return Reply(200, doomed)
 
 
-@handler("updateRecurringAssignment")
+@behaviour.handler("updateRecurringAssignment")
 def update_recurring(engine: Engine, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body or {}
     world = _World(engine, call.params["workspaceId"])
@@ -530,7 +531,7 @@ def update_recurring(engine: Engine, call: Call) -> Reply:
     return Reply(200, updated)
 
 
-@handler("changeRecurringPeriod")
+@behaviour.handler("changeRecurringPeriod")
 def change_recurring_period(engine: Engine, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body or {}
     world = _World(engine, call.params["workspaceId"])
@@ -567,7 +568,7 @@ def change_recurring_period(engine: Engine, call: Call) -> Reply:
     return Reply(200, kept)
 
 
-@handler("copyAssignment")
+@behaviour.handler("copyAssignment")
 def copy_assignment(engine: Engine, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body or {}
     user = body.get("userId")

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import ids_match
-from understudy.mock.engine import Call, Engine, Reply, handler, parse_instant
+from understudy.mock.engine import Call, Engine, Reply, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import ids_match
 
 Record = dict[str, Any]
 _ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
@@ -174,7 +175,7 @@ _DETAILED_SORT = {
 }
 
 
-@handler("detailedReport")
+@behaviour.handler("detailedReport")
 def detailed_report(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     names = _Names(engine, call.params["workspaceId"])
@@ -248,7 +249,7 @@ def _summary_groups(rows: list[Record], levels: list[str], names: _Names) -> lis
     return sorted(groups, key=lambda g: (g["name"] or "").casefold())
 
 
-@handler("summaryReport")
+@behaviour.handler("summaryReport")
 def summary_report(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     names = _Names(engine, call.params["workspaceId"])
@@ -280,7 +281,7 @@ def _by_day(rows: list[Record], days: list[str]) -> list[Record]:
     return [{"date": d, "duration": duration[d], "amount": amount[d]} for d in days]
 
 
-@handler("weeklyReport")
+@behaviour.handler("weeklyReport")
 def weekly_report(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     start, end = _range(body)
@@ -313,7 +314,7 @@ def _weekly(group: Record) -> Record:
     return {k: group.get(k) for k in keep if k in group} | {"children": []}
 
 
-@handler("attendanceReport")
+@behaviour.handler("attendanceReport")
 def attendance_report(engine: Engine, call: Call) -> Reply:
     names = _Names(engine, call.params["workspaceId"])
     per_day: dict[tuple[str, str], list[Record]] = defaultdict(list)
@@ -347,7 +348,7 @@ def attendance_report(engine: Engine, call: Call) -> Reply:
     return Reply(200, {"entities": rows[(page - 1) * size : page * size]})
 
 
-@handler("expenseDetailedReport")
+@behaviour.handler("expenseDetailedReport")
 def expense_detailed_report(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     start, end = _range(body)
@@ -408,7 +409,7 @@ _REPORTS = {
 }
 
 
-@handler("generateSharedReport")
+@behaviour.handler("generateSharedReport")
 def generate_shared_report(engine: Engine, call: Call) -> Reply:
     shared = engine.store.get("shared_reports", call.params.get("id", ""))
     if shared is None:
@@ -431,7 +432,7 @@ def generate_shared_report(engine: Engine, call: Call) -> Reply:
     return run(engine, Call(call.binding, params, body, call.caller))
 
 
-@handler("listSharedReports")
+@behaviour.handler("listSharedReports")
 def list_shared_reports(engine: Engine, call: Call) -> Reply:
     caller = call.caller.actor
     which = call.params.get("sharedReportsFilter", "ALL")

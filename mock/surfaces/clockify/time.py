@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import (
+from understudy.mock.engine import Call, Engine, Reply, new_id, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import (
     ENTRIES,
     load_entry,
     new_entry,
@@ -20,7 +22,6 @@ from understudy.mock.clockify import (
     stop,
     update_entry,
 )
-from understudy.mock.engine import Call, Engine, Reply, handler, new_id, parse_instant
 
 Record = dict[str, Any]
 
@@ -34,12 +35,12 @@ def _unique_name(engine: Engine, workspace: str, name: str | None, own: str | No
             raise errors.BadRequest(f"Tag with name '{name}' already exists")
 
 
-@handler("listTags")
+@behaviour.handler("listTags")
 def list_tags(engine: Engine, call: Call) -> Reply:
     return engine.list(call)
 
 
-@handler("createTag")
+@behaviour.handler("createTag")
 def create_tag(engine: Engine, call: Call) -> Reply:
     body = dict(call.body or {})
     if not (body.get("name") or "").strip():  # the document leaves name optional; a tag has one
@@ -48,7 +49,7 @@ def create_tag(engine: Engine, call: Call) -> Reply:
     return Reply(201, engine.create(call, body).body)
 
 
-@handler("updateTag")
+@behaviour.handler("updateTag")
 def update_tag(engine: Engine, call: Call) -> Reply:
     _unique_name(
         engine, call.params["workspaceId"], (call.body or {}).get("name"), call.params["id"]
@@ -79,13 +80,13 @@ def _started(entry: Record) -> str:
 
 
 def _member(engine: Engine, call: Call, user: str) -> None:
-    from understudy.mock.clockify import is_member
+    from understudy.mock.surfaces.clockify.shared import is_member
 
     if not is_member(engine, call.params["workspaceId"], user):
         raise errors.NotFound(f"User {user} is not a member of the workspace")
 
 
-@handler("createTimeEntry")
+@behaviour.handler("createTimeEntry")
 def create_time_entry(engine: Engine, call: Call) -> Reply:
     body: Mapping[str, Any] = call.body or {}
     user = call.params.get("userId") or call.caller.actor or ""
@@ -101,13 +102,13 @@ def create_time_entry(engine: Engine, call: Call) -> Reply:
     return Reply(201, new_entry(engine, call, user, body))
 
 
-@handler("getTimeEntry")
+@behaviour.handler("getTimeEntry")
 def get_time_entry(engine: Engine, call: Call) -> Reply:
     entry = load_entry(engine, call, call.params["id"])
     return Reply(200, _hydrated(engine, entry) if call.params.get("hydrated") else entry)
 
 
-@handler("updateTimeEntry")
+@behaviour.handler("updateTimeEntry")
 def update_time_entry(engine: Engine, call: Call) -> Reply:
     """PUT replaces the entry: what the body leaves out is cleared."""
     body = call.body or {}
@@ -127,7 +128,7 @@ def update_time_entry(engine: Engine, call: Call) -> Reply:
     return Reply(200, replaced)
 
 
-@handler("listInProgressTimeEntries")
+@behaviour.handler("listInProgressTimeEntries")
 def list_in_progress(engine: Engine, call: Call) -> Reply:
     entries = [
         e
@@ -146,7 +147,7 @@ def _listed(engine: Engine, call: Call, entry_id: str) -> Record:
     return entry
 
 
-@handler("markTimeEntriesInvoiced")
+@behaviour.handler("markTimeEntriesInvoiced")
 def mark_invoiced(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     ids = body.get("timeEntryIds") or []
@@ -157,7 +158,7 @@ def mark_invoiced(engine: Engine, call: Call) -> Reply:
     return Reply(200)
 
 
-@handler("listUserTimeEntries")
+@behaviour.handler("listUserTimeEntries")
 def list_user_time_entries(engine: Engine, call: Call) -> Reply:
     params = call.params
     user = params["userId"]
@@ -199,7 +200,7 @@ def list_user_time_entries(engine: Engine, call: Call) -> Reply:
     return Reply(200, chunk)
 
 
-@handler("stopTimer")
+@behaviour.handler("stopTimer")
 def stop_timer(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     with engine.store.transaction():
@@ -212,7 +213,7 @@ def stop_timer(engine: Engine, call: Call) -> Reply:
         return Reply(200, stop(engine, current, end))
 
 
-@handler("deleteUserTimeEntries")
+@behaviour.handler("deleteUserTimeEntries")
 def delete_user_time_entries(engine: Engine, call: Call) -> Reply:
     user = call.params["userId"]
     ids = call.params.get("time-entry-ids") or []
@@ -230,7 +231,7 @@ def delete_user_time_entries(engine: Engine, call: Call) -> Reply:
     return Reply(200, deleted)
 
 
-@handler("bulkUpdateTimeEntries")
+@behaviour.handler("bulkUpdateTimeEntries")
 def bulk_update(engine: Engine, call: Call) -> Reply:
     items = call.body if isinstance(call.body, list) else []
     user = call.params["userId"]
@@ -247,7 +248,7 @@ def bulk_update(engine: Engine, call: Call) -> Reply:
     return Reply(200, updated)
 
 
-@handler("duplicateTimeEntry")
+@behaviour.handler("duplicateTimeEntry")
 def duplicate(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         entry = load_entry(engine, call, call.params["id"])

@@ -12,19 +12,20 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from understudy.derive import iso_duration
 from understudy.mock import errors
-from understudy.mock.clockify import (
+from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.reports import seconds
+from understudy.mock.surfaces.clockify.shared import (
     currency,
     flag,
     instant,
     is_member,
-    iso_duration,
     owned,
     page,
     sort_by,
 )
-from understudy.mock.clockify_reports import seconds
-from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
 
 Record = dict[str, Any]
 APPROVALS = "approval_requests"
@@ -119,7 +120,7 @@ def _stamp_status(engine: Engine, call: Call, state: str, note: Any) -> Record:
     }
 
 
-@handler("submitApprovalRequest")
+@behaviour.handler("submitApprovalRequest")
 def submit_approval_request(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
     owner_id = _owner_id(engine, call)
@@ -164,7 +165,7 @@ def _same_start(request: Record, start: datetime) -> bool:
     return bool(begin) and parse_instant(begin) == start
 
 
-@handler("resubmitApprovalEntries")
+@behaviour.handler("resubmitApprovalEntries")
 def resubmit_approval_entries(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
     owner_id = _owner_id(engine, call)
@@ -184,7 +185,7 @@ def resubmit_approval_entries(engine: Engine, call: Call) -> Reply:
     return Reply(200)
 
 
-@handler("updateApprovalRequest")
+@behaviour.handler("updateApprovalRequest")
 def update_approval_request(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     target = body.get("state")
@@ -270,7 +271,7 @@ _APPROVAL_SORT = {
 }
 
 
-@handler("listApprovalRequests")
+@behaviour.handler("listApprovalRequests")
 def list_approval_requests(engine: Engine, call: Call) -> Reply:
     params = call.params
     requests = list(engine.store.scan(APPROVALS, {"workspaceId": params["workspaceId"]}))
@@ -283,7 +284,7 @@ def list_approval_requests(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- clients
-@handler("updateClient")
+@behaviour.handler("updateClient")
 def update_client(engine: Engine, call: Call) -> Reply:
     collection = engine.surface.collections["clients"]
     workspace = call.params["workspaceId"]
@@ -334,7 +335,7 @@ def _for_project(field: Record, project_id: str) -> Record:
     return {**field, "projectDefaultValues": entries}
 
 
-@handler("listProjectCustomFields")
+@behaviour.handler("listProjectCustomFields")
 def list_project_custom_fields(engine: Engine, call: Call) -> Reply:
     project = _project(engine, call)
     kind, status = call.params.get("entity-type"), call.params.get("status")
@@ -351,7 +352,7 @@ def list_project_custom_fields(engine: Engine, call: Call) -> Reply:
     return Reply(200, sort_by(found, "name", "ASCENDING"))
 
 
-@handler("removeProjectCustomField")
+@behaviour.handler("removeProjectCustomField")
 def remove_project_custom_field(engine: Engine, call: Call) -> Reply:
     project = _project(engine, call)
     with engine.store.transaction():
@@ -366,7 +367,7 @@ def remove_project_custom_field(engine: Engine, call: Call) -> Reply:
     return Reply(200, field)
 
 
-@handler("updateProjectCustomField")
+@behaviour.handler("updateProjectCustomField")
 def update_project_custom_field(engine: Engine, call: Call) -> Reply:
     project = _project(engine, call)
     body = call.body or {}

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import ENTRIES, currency
-from understudy.mock.engine import Call, Engine, Reply, handler, iso, parse_instant
+from understudy.mock.engine import Call, Engine, Reply, iso, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import ENTRIES, currency
 
 Record = dict[str, Any]
 
@@ -115,17 +116,17 @@ def _changes(engine: Engine, call: Call, updated: bool) -> Reply:
     return Reply(200, _feed_page(documents, params))
 
 
-@handler("listCreatedEntities")
+@behaviour.handler("listCreatedEntities")
 def list_created_entities(engine: Engine, call: Call) -> Reply:
     return _changes(engine, call, updated=False)
 
 
-@handler("listUpdatedEntities")
+@behaviour.handler("listUpdatedEntities")
 def list_updated_entities(engine: Engine, call: Call) -> Reply:
     return _changes(engine, call, updated=True)
 
 
-@handler("listDeletedEntities")
+@behaviour.handler("listDeletedEntities")
 def list_deleted_entities(engine: Engine, call: Call) -> Reply:
     """Entries deleted in the range (created before it), as the documents ``type`` asks for."""
     params = call.params

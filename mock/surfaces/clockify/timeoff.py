@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.clockify import (
+from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
+from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.shared import (
     is_member,
     member_of_workspace,
     name_matches,
@@ -23,7 +25,6 @@ from understudy.mock.clockify import (
     page,
     sort_by,
 )
-from understudy.mock.engine import Call, Engine, Reply, handler, iso, new_id, parse_instant
 
 Record = dict[str, Any]
 POLICIES = "time_off_policies"
@@ -130,7 +131,7 @@ def _balance_page(call: Call, balances: list[Record], default_sort: str) -> Repl
 
 
 # ---------------------------------------------------------------- balances
-@handler("listPolicyBalances")
+@behaviour.handler("listPolicyBalances")
 def list_policy_balances(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         policy = _policy(engine, call, "policyId")
@@ -138,7 +139,7 @@ def list_policy_balances(engine: Engine, call: Call) -> Reply:
     return _balance_page(call, balances, "USER")
 
 
-@handler("updatePolicyBalances")
+@behaviour.handler("updatePolicyBalances")
 def update_policy_balances(engine: Engine, call: Call) -> Reply:
     body = _body(call)
     value = body.get("value")
@@ -158,7 +159,7 @@ def update_policy_balances(engine: Engine, call: Call) -> Reply:
     return Reply(204)
 
 
-@handler("listUserBalances")
+@behaviour.handler("listUserBalances")
 def list_user_balances(engine: Engine, call: Call) -> Reply:
     workspace, user_id = call.params["workspaceId"], call.params.get("userId")
     if not member_of_workspace(engine, workspace, user_id):
@@ -173,7 +174,7 @@ def list_user_balances(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- policies
-@handler("listTimeOffPolicies")
+@behaviour.handler("listTimeOffPolicies")
 def list_time_off_policies(engine: Engine, call: Call) -> Reply:
     status = call.params.get("status") or "ALL"
     policies = [
@@ -252,7 +253,7 @@ def owned_or_400(
     return record
 
 
-@handler("createTimeOffPolicy")
+@behaviour.handler("createTimeOffPolicy")
 def create_time_off_policy(engine: Engine, call: Call) -> Reply:
     body = _body(call)
     collection = engine.surface.collections[POLICIES]
@@ -286,7 +287,7 @@ def create_time_off_policy(engine: Engine, call: Call) -> Reply:
     return Reply(201, record)
 
 
-@handler("updateTimeOffPolicy")
+@behaviour.handler("updateTimeOffPolicy")
 def update_time_off_policy(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         current = _policy(engine, call, "id")
@@ -296,7 +297,7 @@ def update_time_off_policy(engine: Engine, call: Call) -> Reply:
     return Reply(200, record)
 
 
-@handler("changeTimeOffPolicyStatus")
+@behaviour.handler("changeTimeOffPolicyStatus")
 def change_time_off_policy_status(engine: Engine, call: Call) -> Reply:
     status = _body(call).get("status")
     if status not in ("ACTIVE", "ARCHIVED"):
@@ -334,7 +335,7 @@ def _status(engine: Engine, call: Call, status: str, user: Mapping[str, Any], no
     }
 
 
-@handler("createTimeOffRequest")
+@behaviour.handler("createTimeOffRequest")
 def create_time_off_request(engine: Engine, call: Call) -> Reply:
     workspace = call.params["workspaceId"]
     body = _body(call)
@@ -429,7 +430,7 @@ def _status_type(record: Mapping[str, Any]) -> Any:
     return (record.get("status") or {}).get("statusType")
 
 
-@handler("deleteTimeOffRequest")
+@behaviour.handler("deleteTimeOffRequest")
 def delete_time_off_request(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         record = _request(engine, call)
@@ -440,7 +441,7 @@ def delete_time_off_request(engine: Engine, call: Call) -> Reply:
     return Reply(200, record)
 
 
-@handler("changeTimeOffRequestStatus")
+@behaviour.handler("changeTimeOffRequestStatus")
 def change_time_off_request_status(engine: Engine, call: Call) -> Reply:
     body = _body(call)
     wanted = body.get("status")
@@ -463,7 +464,7 @@ def change_time_off_request_status(engine: Engine, call: Call) -> Reply:
     return Reply(200, record)
 
 
-@handler("searchTimeOffRequests")
+@behaviour.handler("searchTimeOffRequests")
 def search_time_off_requests(engine: Engine, call: Call) -> Reply:
     body = _body(call)
     workspace = call.params["workspaceId"]
@@ -493,7 +494,7 @@ def search_time_off_requests(engine: Engine, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- user groups
-@handler("addUserToGroup")
+@behaviour.handler("addUserToGroup")
 def add_user_to_group(engine: Engine, call: Call) -> Reply:
     user_id = _body(call).get("userId")
     with engine.store.transaction():
@@ -507,7 +508,7 @@ def add_user_to_group(engine: Engine, call: Call) -> Reply:
     return Reply(200, group)
 
 
-@handler("removeUserFromGroup")
+@behaviour.handler("removeUserFromGroup")
 def remove_user_from_group(engine: Engine, call: Call) -> Reply:
     user_id = call.params.get("userId")
     with engine.store.transaction():
@@ -521,7 +522,7 @@ def remove_user_from_group(engine: Engine, call: Call) -> Reply:
     return Reply(200, group)
 
 
-@handler("deleteUserGroup")
+@behaviour.handler("deleteUserGroup")
 def delete_user_group(engine: Engine, call: Call) -> Reply:
     """Delete the group (answering it, as Clockify does) and every mention of it: policies'
     ``userGroupIds``, tasks' ``userGroupIds`` and projects' USERGROUP memberships."""
@@ -583,7 +584,7 @@ def _template(engine: Engine, call: Call, item: Any) -> Record:
     }
 
 
-@handler("createTemplates")
+@behaviour.handler("createTemplates")
 def create_templates(engine: Engine, call: Call) -> Reply:
     items = call.body if isinstance(call.body, list) else None
     if items is None:

@@ -1,0 +1,1 @@
+"""Per-surface behaviour packages, one per surface that needs Python (``mock.behaviour``)."""
