@@ -1,4 +1,4 @@
-"""The app factory: every surface's specs mounted on one connexion FlaskApp.
+"""The app factory: every surface's specs mounted on one connexion app (AsyncApp by default).
 
 Routing, parameter and body validation and authentication come from the specs (connexion);
 each operation resolves to a view over the generic engine (``mock.engine``) by its

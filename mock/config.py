@@ -20,7 +20,7 @@ class Config:
     port: int = 8080
     surfaces: tuple[str, ...] = ()  # empty: every surface whose specs exist
     root_surface: str | None = None  # serve this one surface at "/" instead of its prefix
-    app: str = "flask"  # the connexion app class: flask (FlaskApp) or async (AsyncApp)
+    app: str = "async"  # the connexion app class: async (AsyncApp) or flask (FlaskApp)
     secret: str = DEV_SECRET
     verify_signatures: bool = True
     cors_origins: tuple[str, ...] = ("*",)

@@ -87,19 +87,21 @@ def _serve(app: str) -> Iterator[LiveMock]:
 
 @pytest.fixture(scope="session")
 def flask_mock() -> Iterator[LiveMock]:
-    """The mock on connexion's FlaskApp (the default)."""
+    """The mock on connexion's FlaskApp (``--app flask``)."""
     yield from _serve("flask")
 
 
 @pytest.fixture(scope="session")
 def async_mock() -> Iterator[LiveMock]:
-    """The mock on connexion's AsyncApp (``--app async``)."""
+    """The mock on connexion's AsyncApp (the default)."""
     yield from _serve("async")
 
 
 @pytest.fixture(scope="session")
-def live_mock(flask_mock: LiveMock) -> LiveMock:
-    return flask_mock
+def live_mock(request: pytest.FixtureRequest) -> LiveMock:
+    """The mock on the default app class; ``UNDERSTUDY_APP=flask ./dev test`` runs the tests
+    that use it on FlaskApp instead."""
+    return request.getfixturevalue(f"{Config.from_env().app}_mock")
 
 
 @pytest.fixture(params=["flask", "async"])
