@@ -25,6 +25,7 @@ import httpx
 
 from understudy import binding, specs
 from understudy.contracts.probe import Probe
+from understudy.errors import UnderstudyError
 from understudy.registry import Registry
 from understudy.specs import properties
 
@@ -32,7 +33,7 @@ GONE = (404, 410)
 REFUSED = (403, 404)  # what another tenant may hear about a record it cannot see
 
 
-class Violation(Exception):
+class Violation(UnderstudyError):
     """The implementation broke the rule; the message says how."""
 
 

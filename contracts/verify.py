@@ -18,10 +18,7 @@ from understudy import binding, specs
 from understudy.contracts import conformance, semantic
 from understudy.contracts.outcome import Counter, Outcome, Result
 from understudy.contracts.probe import Probe
-
-
-class UsageError(ValueError):
-    """The verification cannot start as asked (exit 2)."""
+from understudy.errors import UsageError
 
 
 @dataclass

@@ -165,7 +165,7 @@ class Mock:
         headers: dict[str, str] | None = None,
     ) -> tuple[bytes, str, dict[str, str]]:
         mounted = self.mount_for(path)
-        style = mounted.surface.errors if mounted else "problem"
+        style = mounted.surface.errors if mounted else binding.ErrorShape()
         body, content_type = errors.render(style, status, detail, path, errors_)
         headers = dict(headers or {})
         if status == 405:

@@ -13,8 +13,10 @@
     ├── TooManyRequests      429 (carries Retry-After)
     └── NotImplementedHere   501 the mock has no behaviour for this yet
 
-Errors become responses at one place, ``render``: the EDM and tracker surfaces answer RFC 9457
-``application/problem+json``; the Clockify surface answers ``{"message", "code"}`` JSON.
+``ApiError`` descends from the project's root error (``understudy.errors``). Errors become
+responses at one place, ``render``, in the shape the surface declares (``errors`` in its
+``x-understudy``): RFC 9457 ``application/problem+json`` (EDM, tracker) or
+``{"message", "code"}`` JSON (Clockify).
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ import json
 from http import HTTPStatus
 from typing import Any
 
+from understudy.binding import ErrorShape
+from understudy.errors import UnderstudyError
 
-class ApiError(Exception):
+
+class ApiError(UnderstudyError):
     status = 400
 
     def __init__(
@@ -95,15 +100,16 @@ def title(status: int) -> str:
 
 
 def render(
-    style: str,
+    style: ErrorShape | str,
     status: int,
     detail: str,
     instance: str = "",
     errors: list[dict[str, str]] | None = None,
 ) -> tuple[bytes, str]:
-    """The body and content type of an error in a surface's own shape."""
-    if style == "clockify":
-        code = 1000 if status == 401 else status
+    """The body and content type of an error in a surface's declared shape."""
+    shape = style if isinstance(style, ErrorShape) else ErrorShape.read(style)
+    if shape.shape == "message":
+        code = shape.codes.get(status, status)
         body: dict[str, Any] = {"message": detail or title(status), "code": code}
         return json.dumps(body).encode(), "application/json"
     body = {"type": "about:blank", "title": title(status), "status": status}

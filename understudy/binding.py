@@ -21,15 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from understudy import specs
+from understudy.errors import BindingError
 
 KINDS = frozenset(
     {"list", "get", "create", "replace", "patch", "delete", "action", "upsert", "computed"}
 )
 NO_DEFAULT = object()
-
-
-class BindingError(specs.SpecError):
-    """An ``x-understudy`` declaration is missing or inconsistent."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +136,23 @@ class Binding:
 
 
 @dataclass(frozen=True)
+class ErrorShape:
+    """How a surface's errors look (``errors`` on the surface declaration)."""
+
+    shape: str = "problem"  # problem: RFC 9457 problem+json; message: {"message", "code"} JSON
+    codes: dict[int, int] = field(default_factory=dict)  # status → the body's code, if not it
+
+    @classmethod
+    def read(cls, decl: Any) -> ErrorShape:
+        """``errors: problem`` or ``errors: {shape: message, codes: {401: 1000}}``."""
+        decl = {"shape": decl} if isinstance(decl, str) else dict(decl or {})
+        shape = decl.get("shape", "problem")
+        if shape not in ("problem", "message"):
+            raise BindingError(f"errors: shape {shape!r} is not problem or message")
+        return cls(shape, {int(k): int(v) for k, v in (decl.get("codes") or {}).items()})
+
+
+@dataclass(frozen=True)
 class Surface:
     name: str
     auth: dict[str, Any]
@@ -148,7 +162,7 @@ class Surface:
     update_stamps: dict[str, Any]
     soft_delete: dict[str, Any] | None
     listing: dict[str, Any]
-    errors: str
+    errors: ErrorShape
     collections: dict[str, Collection]
     authorize: tuple[str, ...]  # per-surface checks run before every operation (mock.engine)
     # statuses with which a rule the schema cannot express refuses a schema-valid request
@@ -201,7 +215,7 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         update_stamps=stamps.get("update", {}),
         soft_delete=surface.get("soft_delete"),
         listing=listing,
-        errors=surface.get("errors", "problem"),
+        errors=ErrorShape.read(surface.get("errors")),
         collections=collections,
         authorize=tuple(surface.get("authorize", ())),
         refusals=tuple(surface.get("refusals", (409, 422))),

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 import understudy.openapi as _spec_package
+from understudy.errors import SpecError
 
 SPEC_DIR = Path(_spec_package.__file__).resolve().parent
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -27,10 +28,6 @@ try:  # the C loader is ~3x faster on the large Clockify spec
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
-
-
-class SpecError(Exception):
-    """A spec file is missing, unreadable or cannot be bundled."""
 
 
 @dataclass(frozen=True)
