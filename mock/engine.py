@@ -15,10 +15,10 @@ import logging
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ulid import ULID
 
@@ -27,6 +27,8 @@ from understudy.derive import iso, parse_instant
 from understudy.mock import errors
 from understudy.mock.behaviour import Behaviour
 from understudy.mock.store import AuditedStore, Record, Store
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,20 @@ class Call:
     params: dict[str, Any]
     body: Any
     caller: Caller
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, and where it sits in the whole."""
+
+    items: list[T]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.number * self.size < self.total
 
 
 @dataclass
@@ -244,29 +260,37 @@ class Engine:
         sort = params.get(listing.get("sort", "")) or _column_sort(params, listing)
         sort = sort or collection.default_sort or listing.get("default_sort", "-created_at")
         records = _sorted(records, sort, collection)
-        page = int(params.get(listing.get("page", "page")) or 1)
-        size = int(
-            params.get(listing.get("page_size", "page_size"))
-            or listing.get("default_page_size", 50)
-        )
-        chunk = records[(page - 1) * size : page * size]
-        total = len(records)
+        page = self.page(call, records)
         envelope = listing.get("envelope")
         if not envelope:
-            headers = {listing["total_header"]: str(total)} if listing.get("total_header") else {}
-            return Reply(call.binding.success, chunk, headers)
+            total = listing.get("total_header")
+            return Reply(
+                call.binding.success, page.items, {total: str(page.total)} if total else {}
+            )
         return Reply(
             call.binding.success,
             {
-                envelope["data"]: chunk,
+                envelope["data"]: page.items,
                 envelope["pagination"]: {
-                    "page": page,
-                    "page_size": size,
-                    "total": total,
-                    "has_more": page * size < total,
+                    "page": page.number,
+                    "page_size": page.size,
+                    "total": page.total,
+                    "has_more": page.has_more,
                 },
             },
         )
+
+    def page(self, call: Call, items: Sequence[T]) -> Page[T]:
+        """The page of ``items`` the call asks for, by the operation's declared paging: every
+        list pages here, the generic one and the surfaces' handlers alike."""
+        paging = call.binding.paging
+        source: Any = call.params if paging.source == "query" else call.body or {}
+        if paging.at:
+            source = source.get(paging.at) or {}
+        number = max(int(source.get(paging.page) or paging.first), paging.first)
+        size = max(int(source.get(paging.size) or paging.default_size), 1)
+        start = (number - paging.first) * size
+        return Page(list(items[start : start + size]), number - paging.first + 1, size, len(items))
 
     # ---------------------------------------------------------------- writing
     def create(self, call: Call, body: Mapping[str, Any] | None = None) -> Reply:

@@ -117,6 +117,41 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """Where an operation's page number and size come from: the surface's ``list``
+    declaration, refined by the operation's own ``paging`` (``{in: body, at: detailedFilter,
+    size: pageSize}``)."""
+
+    page: str = "page"
+    size: str = "page_size"
+    default_size: int = 50
+    first: int = 1  # the number of the first page (Clockify's entity-change feeds count from 0)
+    source: str = "query"  # query: the parameters; body: the request body
+    at: str | None = None  # the body object that holds them (``detailedFilter``)
+
+    @classmethod
+    def read(cls, listing: dict[str, Any], decl: Any, where: str) -> Paging:
+        base = cls(
+            page=listing.get("page", "page"),
+            size=listing.get("page_size", "page_size"),
+            default_size=int(listing.get("default_page_size", 50)),
+        )
+        if not decl:
+            return base
+        unknown = set(decl) - {"page", "size", "default_size", "first", "in", "at"}
+        if unknown or decl.get("in", "query") not in ("query", "body"):
+            raise BindingError(f"{where}: paging takes page, size, default_size, first, in, at")
+        return cls(
+            page=decl.get("page", base.page),
+            size=decl.get("size", base.size),
+            default_size=int(decl.get("default_size", base.default_size)),
+            first=int(decl.get("first", 1)),
+            source=decl.get("in", "query"),
+            at=decl.get("at"),
+        )
+
+
+@dataclass(frozen=True)
 class Binding:
     """One operation's binding to a generic behaviour."""
 
@@ -132,6 +167,7 @@ class Binding:
     key: tuple[str, ...] = ()
     handler: str | None = None
     filters: tuple[Filter, ...] = ()
+    paging: Paging = Paging()
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -353,7 +389,7 @@ def _binding(
     success = min(int(s) for s in op["responses"] if s.isdigit() and s.startswith("2"))
     lenient = listing.get("unmatched_params") == "ignore"
     filters = _filters(spec, op, collection, reserved, lenient, where) if kind == "list" else ()
-    known = {"kind", "collection", "id", "scope", "action", "key", "handler"}
+    known = {"kind", "collection", "id", "scope", "action", "key", "handler", "paging"}
     return Binding(
         operation_id=op["operationId"],
         method=method,
@@ -367,6 +403,7 @@ def _binding(
         key=tuple(decl.get("key", ())),
         handler=decl.get("handler"),
         filters=filters,
+        paging=Paging.read(listing, decl.get("paging"), where),
         options={k: v for k, v in decl.items() if k not in known},
     )
 

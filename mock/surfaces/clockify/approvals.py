@@ -23,7 +23,6 @@ from understudy.mock.surfaces.clockify.shared import (
     instant,
     is_member,
     owned,
-    page,
     sort_by,
 )
 
@@ -280,7 +279,7 @@ def list_approval_requests(engine: Engine, call: Call) -> Reply:
     key = _APPROVAL_SORT.get(str(params.get("sort-column") or "START"), _APPROVAL_SORT["START"])
     descending = str(params.get("sort-order") or "").upper().startswith("DESC")
     requests.sort(key=lambda r: (key(r), r.get("id") or ""), reverse=descending)
-    return Reply(200, [_details(engine, r) for r in page(requests, params)])
+    return Reply(200, [_details(engine, r) for r in engine.page(call, requests).items])
 
 
 # ---------------------------------------------------------------- clients

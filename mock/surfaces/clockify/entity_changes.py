@@ -90,11 +90,6 @@ def _audits(engine: Engine) -> dict[str, Record]:
     return {a["recordId"]: dict(a) for a in audit(ENTRIES)} if audit else {}
 
 
-def _feed_page(items: list[Record], params: Mapping[str, Any]) -> list[Record]:
-    number, limit = int(params.get("page") or 0), int(params.get("limit") or 50)
-    return items[number * limit : (number + 1) * limit]
-
-
 def _changes(engine: Engine, call: Call, updated: bool) -> Reply:
     params = call.params
     start, end = _range(params, engine.clock.now())
@@ -113,7 +108,7 @@ def _changes(engine: Engine, call: Call, updated: bool) -> Reply:
         found.append((when, dict(entry), meta))
     found.sort(key=lambda item: (item[0], item[1]["id"]))
     documents = [d for _, entry, meta in found for d in _documents(entry, types, meta, money)]
-    return Reply(200, _feed_page(documents, params))
+    return Reply(200, engine.page(call, documents).items)
 
 
 @behaviour.handler("listCreatedEntities")
@@ -155,4 +150,4 @@ def list_deleted_entities(engine: Engine, call: Call) -> Reply:
                 }
             )
     deleted.sort(key=lambda d: (d["deletedAt"], d["id"]))
-    return Reply(200, {"response": _feed_page(deleted, params)})
+    return Reply(200, {"response": engine.page(call, deleted).items})

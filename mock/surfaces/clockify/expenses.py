@@ -25,7 +25,6 @@ from understudy.mock.surfaces.clockify.shared import (
     is_member,
     name_matches,
     owned,
-    page,
     sort_by,
 )
 
@@ -68,7 +67,7 @@ def list_expenses(engine: Engine, call: Call) -> Reply:
         200,
         {
             "dailyTotals": [{"date": d, "total": t} for d, t in sorted(daily.items())],
-            "expenses": {"count": len(found), "expenses": page(found, call.params)},
+            "expenses": {"count": len(found), "expenses": engine.page(call, found).items},
             "weeklyTotals": [{"date": d, "total": t} for d, t in sorted(weekly.items())],
         },
     )
@@ -223,7 +222,7 @@ def list_expense_categories(engine: Engine, call: Call) -> Reply:
         found = [c for c in found if bool(c.get("archived")) == wanted]
     found = [c for c in found if name_matches(c.get("name"), params.get("name"))]
     found = sort_by(found, "name", params.get("sort-order"))
-    return Reply(200, {"categories": page(found, params), "count": len(found)})
+    return Reply(200, {"categories": engine.page(call, found).items, "count": len(found)})
 
 
 # ---------------------------------------------------------------- holidays

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from understudy.mock import errors
 from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
 from understudy.mock.surfaces.clockify import behaviour
-from understudy.mock.surfaces.clockify.shared import ids_match, name_matches, owned, page, sort_by
+from understudy.mock.surfaces.clockify.shared import ids_match, name_matches, owned, sort_by
 
 Record = dict[str, Any]
 INVOICES, PAYMENTS, CLIENTS = "invoices", "invoice_payments", "clients"
@@ -135,20 +135,16 @@ def _matching(engine: Engine, workspace: str, query: Mapping[str, Any]) -> list[
     return [i for i in invoices if not statuses or i.get("status") in statuses]
 
 
-def _answer(
-    invoices: list[Record], column: Any, order: Any, params: Mapping[str, Any], size: str
-) -> Reply:
+def _answer(engine: Engine, call: Call, invoices: list[Record], column: Any, order: Any) -> Reply:
     ordered = sort_by(invoices, SORT_COLUMNS.get(str(column or "ID"), "id"), order)
-    return Reply(200, {"invoices": page(ordered, params, size), "total": len(invoices)})
+    return Reply(200, {"invoices": engine.page(call, ordered).items, "total": len(invoices)})
 
 
 @behaviour.handler("listInvoices")
 def list_invoices(engine: Engine, call: Call) -> Reply:
     params = call.params
     invoices = _matching(engine, params["workspaceId"], params)
-    return _answer(
-        invoices, params.get("sort-column"), params.get("sort-order"), params, "page-size"
-    )
+    return _answer(engine, call, invoices, params.get("sort-column"), params.get("sort-order"))
 
 
 def _amount_ok(value: Any, body: Mapping[str, Any], field: str) -> bool:
@@ -196,8 +192,7 @@ def filter_invoices(engine: Engine, call: Call) -> Reply:
         return (not start or day >= str(start)[:10]) and (not end or day <= str(end)[:10])
 
     invoices = [i for i in _matching(engine, workspace, body) if keep(i)]
-    paging = {"page": body.get("page"), "pageSize": body.get("pageSize")}
-    return _answer(invoices, body.get("sortColumn"), body.get("sortOrder"), paging, "pageSize")
+    return _answer(engine, call, invoices, body.get("sortColumn"), body.get("sortOrder"))
 
 
 # ---------------------------------------------------------------- writing

@@ -19,7 +19,6 @@ from understudy.mock.surfaces.clockify.shared import (
     money,
     name_matches,
     owned,
-    page,
     sort_by,
 )
 
@@ -164,7 +163,7 @@ def list_projects(engine: Engine, call: Call) -> Reply:
         ]
     else:
         projects = sort_by(projects, PROJECT_SORT.get(column, "name"), params.get("sort-order"))
-    return Reply(200, page(projects, params))
+    return Reply(200, engine.page(call, projects).items)
 
 
 def _rates_and_names(engine: Engine, workspace: str, body: Mapping[str, Any]) -> Record:
@@ -380,7 +379,7 @@ def list_tasks(engine: Engine, call: Call) -> Reply:
         wanted = "ACTIVE" if params["is-active"] else "DONE"
         tasks = [t for t in tasks if t.get("status") == wanted]
     column = "name" if params.get("sort-column") == "NAME" else "id"
-    return Reply(200, page(sort_by(tasks, column, params.get("sort-order")), params))
+    return Reply(200, engine.page(call, sort_by(tasks, column, params.get("sort-order"))).items)
 
 
 @behaviour.handler("createTask")

@@ -184,13 +184,12 @@ def detailed_report(engine: Engine, call: Call) -> Reply:
     by_date = _DETAILED_SORT.get("DATE", lambda r: r["timeInterval"]["start"])
     key = _DETAILED_SORT.get(options.get("sortColumn", "DATE"), by_date)
     rows.sort(key=key, reverse=body.get("sortOrder", "DESCENDING") == "DESCENDING")
-    page, size = int(options.get("page", 1)), int(options.get("pageSize", 50))
     excluded = (options.get("options") or {}).get("totals") == "EXCLUDE"
     return Reply(
         200,
         {
             "totals": [] if excluded else _totals(rows),
-            "timeEntries": rows[(page - 1) * size : page * size],
+            "timeEntries": engine.page(call, rows).items,
         },
     )
 
@@ -343,9 +342,7 @@ def attendance_report(engine: Engine, call: Call) -> Reply:
                 "hasRunningEntry": len(ends) < len(entries),
             }
         )
-    options = (call.body or {}).get("attendanceFilter") or {}
-    page, size = int(options.get("page", 1)), int(options.get("pageSize", 50))
-    return Reply(200, {"entities": rows[(page - 1) * size : page * size]})
+    return Reply(200, {"entities": engine.page(call, rows).items})
 
 
 @behaviour.handler("expenseDetailedReport")
@@ -391,13 +388,12 @@ def expense_detailed_report(engine: Engine, call: Call) -> Reply:
             }
         )
     rows.sort(key=lambda r: r["date"], reverse=body.get("sortOrder", "DESCENDING") == "DESCENDING")
-    page, size = int(body.get("page", 1)), int(body.get("pageSize", 50))
     totals = {
         "expensesCount": len(rows),
         "totalAmount": sum(r["amount"] for r in rows),
         "totalAmountBillable": sum(r["amount"] for r in rows if r["billable"]),
     }
-    return Reply(200, {"expenses": rows[(page - 1) * size : page * size], "totals": totals})
+    return Reply(200, {"expenses": engine.page(call, rows).items, "totals": totals})
 
 
 _REPORTS = {
@@ -462,5 +458,4 @@ def list_shared_reports(engine: Engine, call: Call) -> Reply:
                 "visibleToUserGroups": [],
             }
         )
-    page, size = int(call.params.get("page", 1)), int(call.params.get("pageSize", 50))
-    return Reply(200, {"reports": found[(page - 1) * size : page * size], "count": len(found)})
+    return Reply(200, {"reports": engine.page(call, found).items, "count": len(found)})

@@ -15,7 +15,7 @@ from typing import Any
 from understudy.mock import errors
 from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
 from understudy.mock.surfaces.clockify import behaviour
-from understudy.mock.surfaces.clockify.shared import ids_match, is_member, page_of
+from understudy.mock.surfaces.clockify.shared import ids_match, is_member
 
 Record = dict[str, Any]
 ASSIGNMENTS = "assignments"
@@ -241,7 +241,7 @@ def list_assignments(engine: Engine, call: Call) -> Reply:
     rows.sort(key=lambda r: (str(r.get(column) or "").casefold(), r["id"]))
     if str(params.get("sort-order") or "").upper() == "DESCENDING":
         rows.reverse()
-    return Reply(200, page_of(rows, params.get("page"), params.get("page-size")))
+    return Reply(200, engine.page(call, rows).items)
 
 
 def _project_totals(
@@ -283,8 +283,7 @@ def list_project_totals(engine: Engine, call: Call) -> Reply:
     projects = [p for p in projects if _contains(search, p.get("name"), world.client_name(p))]
     rows = [_project_totals(world, p, chosen, start, end) for p in projects]
     rows.sort(key=lambda r: (r["projectName"].casefold(), r["projectId"]))
-    size = source.get("pageSize") if posted else source.get("page-size")
-    return Reply(200, page_of(rows, source.get("page"), size))
+    return Reply(200, engine.page(call, rows).items)
 
 
 @behaviour.handler("getProjectAssignmentTotals")
@@ -343,7 +342,7 @@ def list_user_totals(engine: Engine, call: Call) -> Reply:
     ]
     rows = [_user_totals(world, u, chosen, start, end) for u in users]
     rows.sort(key=lambda r: (r["userName"].casefold(), r["userId"]))
-    return Reply(200, page_of(rows, body.get("page"), body.get("pageSize")))
+    return Reply(200, engine.page(call, rows).items)
 
 
 @behaviour.handler("getUserCapacityTotals")
@@ -356,9 +355,7 @@ def get_user_totals(engine: Engine, call: Call) -> Reply:
         raise errors.NotFound(f"User {user} is not a member of the workspace")
     chosen = [a for a in _assignments(engine, world.workspace_id) if _overlaps(a, start, end)]
     totals = _user_totals(world, user, chosen, start, end)
-    totals["totalHoursPerDay"] = page_of(
-        totals["totalHoursPerDay"], params.get("page"), params.get("page-size")
-    )
+    totals["totalHoursPerDay"] = engine.page(call, totals["totalHoursPerDay"]).items
     return Reply(200, totals)
 
 

@@ -193,22 +193,6 @@ def owned(engine: Engine, collection: str, record_id: Any, workspace: str, what:
     return record
 
 
-def page_of(items: list[Any], number: Any, size: Any, default_size: int = 50) -> list[Any]:
-    """Page ``number`` (1-based, default 1) of ``size`` items (default ``default_size``)."""
-    number, size = max(int(number or 1), 1), max(int(size or default_size), 1)
-    return items[(number - 1) * size : number * size]
-
-
-def page(
-    items: list[Any],
-    params: Mapping[str, Any],
-    size_param: str = "page-size",
-    default_size: int = 50,
-) -> list[Any]:
-    """One page of ``items`` by Clockify's ``page`` and page-size parameters."""
-    return page_of(items, params.get("page"), params.get(size_param), default_size)
-
-
 def name_matches(name: Any, needle: Any, strict: Any = False) -> bool:
     """Clockify's name filter: contained, case-insensitive; equal with strict search."""
     if not needle:

@@ -17,7 +17,6 @@ from understudy.mock.surfaces.clockify.shared import (
     ENTRIES,
     load_entry,
     new_entry,
-    page,
     running,
     stop,
     update_entry,
@@ -136,7 +135,7 @@ def list_in_progress(engine: Engine, call: Call) -> Reply:
         if not (e.get("timeInterval") or {}).get("end")
     ]
     entries.sort(key=_started, reverse=True)
-    return Reply(200, page(entries, call.params, default_size=10))
+    return Reply(200, engine.page(call, entries).items)
 
 
 def _listed(engine: Engine, call: Call, entry_id: str) -> Record:
@@ -194,7 +193,7 @@ def list_user_time_entries(engine: Engine, call: Call) -> Reply:
             continue
         picked.append(entry)
     picked.sort(key=_started, reverse=True)
-    chunk = page(picked, call.params)
+    chunk = engine.page(call, picked).items
     if params.get("hydrated"):
         chunk = [_hydrated(engine, e) for e in chunk]
     return Reply(200, chunk)

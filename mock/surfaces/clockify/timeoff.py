@@ -22,7 +22,6 @@ from understudy.mock.surfaces.clockify.shared import (
     member_of_workspace,
     name_matches,
     owned,
-    page,
     sort_by,
 )
 
@@ -124,10 +123,10 @@ BALANCE_SORT = {
 }
 
 
-def _balance_page(call: Call, balances: list[Record], default_sort: str) -> Reply:
+def _balance_page(engine: Engine, call: Call, balances: list[Record], default_sort: str) -> Reply:
     field = BALANCE_SORT.get(str(call.params.get("sort") or default_sort), "userName")
     ordered = sort_by(balances, field, call.params.get("sort-order"))
-    return Reply(200, {"balances": page(ordered, call.params), "count": len(ordered)})
+    return Reply(200, {"balances": engine.page(call, ordered).items, "count": len(ordered)})
 
 
 # ---------------------------------------------------------------- balances
@@ -136,7 +135,7 @@ def list_policy_balances(engine: Engine, call: Call) -> Reply:
     with engine.store.transaction():
         policy = _policy(engine, call, "policyId")
         balances = [balance_of(engine, policy, u) for u in applies_to(engine, policy)]
-    return _balance_page(call, balances, "USER")
+    return _balance_page(engine, call, balances, "USER")
 
 
 @behaviour.handler("updatePolicyBalances")
@@ -170,7 +169,7 @@ def list_user_balances(engine: Engine, call: Call) -> Reply:
             for policy in engine.store.scan(POLICIES, {"workspaceId": workspace})
             if user_id in applies_to(engine, policy)
         ]
-    return _balance_page(call, balances, "POLICY")
+    return _balance_page(engine, call, balances, "POLICY")
 
 
 # ---------------------------------------------------------------- policies
@@ -183,7 +182,7 @@ def list_time_off_policies(engine: Engine, call: Call) -> Reply:
         if name_matches(p.get("name"), call.params.get("name"))
         and (status == "ALL" or bool(p.get("archived")) == (status == "ARCHIVED"))
     ]
-    return Reply(200, page(sort_by(policies, "name", "ASCENDING"), call.params))
+    return Reply(200, engine.page(call, sort_by(policies, "name", "ASCENDING")).items)
 
 
 def _selection(given: Mapping[str, Any] | None, every: list[str]) -> list[str]:
@@ -490,7 +489,7 @@ def search_time_off_requests(engine: Engine, call: Call) -> Reply:
             continue
         found.append(record)
     found = sort_by(found, "createdAt", "DESCENDING")
-    return Reply(200, {"count": len(found), "requests": page(found, body, "pageSize")})
+    return Reply(200, {"count": len(found), "requests": engine.page(call, found).items})
 
 
 # ---------------------------------------------------------------- user groups

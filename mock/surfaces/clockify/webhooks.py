@@ -20,7 +20,7 @@ import httpx
 from understudy.mock import errors
 from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
 from understudy.mock.surfaces.clockify import behaviour
-from understudy.mock.surfaces.clockify.shared import is_member, owned, page_of
+from understudy.mock.surfaces.clockify.shared import is_member, owned
 
 Record = dict[str, Any]
 WEBHOOKS = "webhooks"
@@ -151,8 +151,7 @@ def list_webhook_logs(engine: Engine, call: Call) -> Reply:
         key=lambda log: (log["respondedAt"], log["id"]),
         reverse=bool(body.get("sortByNewest")),
     )
-    number = int(call.params.get("page") or 0) + 1  # this list counts pages from 0
-    return Reply(200, page_of(chosen, number, call.params.get("size")))
+    return Reply(200, engine.page(call, chosen).items)
 
 
 # ---------------------------------------------------------------- delivery

@@ -14,7 +14,7 @@ from typing import Any
 from understudy.mock import errors
 from understudy.mock.engine import Call, Engine, Reply, new_id
 from understudy.mock.surfaces.clockify import behaviour
-from understudy.mock.surfaces.clockify.shared import money, name_matches, page
+from understudy.mock.surfaces.clockify.shared import money, name_matches
 
 Record = dict[str, Any]
 USERS, WORKSPACES, ROLES = "users", "workspaces", "user_roles"
@@ -341,9 +341,10 @@ def list_workspace_users(engine: Engine, call: Call) -> Reply:
         users.append(dict(user))
     column = option("sortColumn", "sort-column") or "EMAIL"
     users = _sorted_users(workspace, users, column, option("sortOrder", "sort-order"))
-    paging = {"page": option("page", "page"), "page-size": option("pageSize", "page-size")}
     kind = option("memberships", "memberships") or "NONE"
-    return Reply(200, [_hydrated(engine, workspace, u, kind) for u in page(users, paging)])
+    return Reply(
+        200, [_hydrated(engine, workspace, u, kind) for u in engine.page(call, users).items]
+    )
 
 
 @behaviour.handler("listUserManagers")
@@ -369,7 +370,7 @@ def list_user_managers(engine: Engine, call: Call) -> Reply:
     users = _sorted_users(
         workspace, users, call.params.get("sort-column") or "NAME", call.params.get("sort-order")
     )
-    return Reply(200, [{**u, "memberships": []} for u in page(users, call.params)])
+    return Reply(200, [{**u, "memberships": []} for u in engine.page(call, users).items])
 
 
 # ---------------------------------------------------------------- roles
