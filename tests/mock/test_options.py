@@ -7,12 +7,11 @@ from typing import Any
 import jwt
 import pytest
 
+from tests.conftest import ALICE
 from understudy import cli
 from understudy.mock import auth
 from understudy.mock.app import Mock, create_app
 from understudy.mock.config import Config
-
-from .conftest import ALICE
 
 ENTRIES = "/api/v1/work/time-entries"
 

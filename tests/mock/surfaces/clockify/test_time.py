@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clockify_kit import Kit
+from tests.mock.surfaces.clockify.kit import Kit
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.clockify_kit import Kit
+from tests.mock.surfaces.clockify.kit import Kit
 
 UNKNOWN = "0" * 24
 

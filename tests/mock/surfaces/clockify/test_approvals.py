@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.clockify_kit import Kit
+from tests.mock.surfaces.clockify.kit import Kit
 from understudy.mock.surfaces.clockify.shared import is_member
 
 RECEIPT = {"filename": "receipt.pdf", "contentType": "application/pdf", "size": 12}

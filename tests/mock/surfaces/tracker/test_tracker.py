@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import LiveMock
+from tests.conftest import LiveMock
 
 USER = "9a8b7c6d-0000-0000-0000-000000000002"
 

@@ -13,10 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import ALICE, BOB, LiveMock
 from understudy import specs
 from understudy.mock import auth
-
-from .conftest import ALICE, BOB, LiveMock
 
 SPEC = specs.bundle(specs.mount("edm"))
 WORK = "/api/v1/work"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.clockify_kit import Kit
+from tests.mock.surfaces.clockify.kit import Kit
 
 UNKNOWN = "0" * 24
 MONDAY = "2026-03-02T00:00:00Z"  # a Monday; the week runs to Sunday 2026-03-08

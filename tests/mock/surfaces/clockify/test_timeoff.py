@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.clockify_kit import Kit
+from tests.mock.surfaces.clockify.kit import Kit
 
 UNKNOWN = "0" * 24
 # Monday 2030-09-02 to Wednesday 2030-09-04: three working days
