@@ -1,5 +1,6 @@
-"""Clockify handlers: the current user, member profiles, workspaces and their members and roles
-(workspaces.yaml; HANDLERS-workspaces.md; webhooks and entity changes have modules of their own).
+"""Clockify handlers: workspaces, their members and roles (workspaces.yaml;
+HANDLERS-workspaces.md; the current user and member profiles, webhooks and entity changes have
+modules of their own).
 
 A user's membership of a workspace is stored twice, in ``workspaces[].memberships`` and in
 ``users[].memberships`` (``targetId`` = the workspace); every write here changes both.
@@ -7,7 +8,6 @@ A user's membership of a workspace is stored twice, in ``workspaces[].membership
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -18,8 +18,6 @@ from understudy.mock.surfaces.clockify.shared import money, name_matches
 
 Record = dict[str, Any]
 USERS, WORKSPACES, ROLES = "users", "workspaces", "user_roles"
-PROFILES = "_member_profiles"  # the mock's own: work capacity and days per (workspace, user)
-IMAGES = "_images"
 WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 DEFAULT_ACCOUNT_STATUSES = {"ACTIVE", "PENDING_EMAIL_VERIFICATION", "NOT_REGISTERED"}
 
@@ -39,7 +37,7 @@ def _membership(workspace: Mapping[str, Any], user: str) -> Record | None:
     )
 
 
-def _member(engine: Engine, call: Call) -> tuple[Record, Record]:
+def member(engine: Engine, call: Call) -> tuple[Record, Record]:
     """The path workspace and the path user, 404 unless the user is a member."""
     workspace, user_id = _workspace(engine, call), call.params["userId"]
     user = engine.store.get(USERS, user_id)
@@ -85,144 +83,6 @@ def _set_membership(
     engine.store.put(WORKSPACES, workspace["id"], workspace)
     engine.store.put(USERS, user["id"], user)
     return workspace
-
-
-# ---------------------------------------------------------------- the current user
-@behaviour.handler("getLoggedUser")
-def get_logged_user(engine: Engine, call: Call) -> Reply:
-    user = engine.store.get(USERS, call.caller.actor or "")
-    if user is None:
-        raise errors.Unauthorized("Full authentication is required to access this resource")
-    memberships = user.get("memberships") or [] if call.params.get("include-memberships") else []
-    return Reply(200, {**user, "memberships": memberships})
-
-
-@behaviour.handler("uploadImage")
-def upload_image(engine: Engine, call: Call) -> Reply:
-    upload = (call.body or {}).get("file")
-    if not isinstance(upload, Mapping):
-        raise errors.BadRequest("A file is required (multipart field 'file')")
-    media = str(upload.get("contentType") or "")
-    if not media.startswith("image/"):
-        raise errors.BadRequest(f"The file must be an image, not {media or 'unknown content'}")
-    extension = {"image/jpeg": "jpg", "image/svg+xml": "svg"}.get(media, media.split("/")[-1])
-    name = f"image-{secrets.token_hex(4)}.{extension}"
-    kept = {k: v for k, v in upload.items() if k != "content"}  # metadata: no route serves it
-    engine.store.put(IMAGES, name, {"id": name, **kept, "userId": call.caller.actor})
-    return Reply(200, {"name": name, "url": f"https://clockify.com/{name}"})
-
-
-# ---------------------------------------------------------------- member profiles
-def _user_fields(engine: Engine, workspace: str) -> list[Record]:
-    return [
-        f
-        for f in engine.store.scan("custom_fields", {"workspaceId": workspace})
-        if f.get("entityType") == "USER"
-    ]
-
-
-def _profile(engine: Engine, workspace: Record, user: Record) -> Record:
-    stored = engine.store.get(PROFILES, f"{workspace['id']}/{user['id']}") or {}
-    settings = workspace.get("workspaceSettings") or {}
-    values = {v.get("customFieldId"): v for v in user.get("customFields") or []}
-    custom = []
-    for field in _user_fields(engine, workspace["id"]):
-        value = values.get(field["id"])
-        custom.append(
-            {
-                "customFieldId": field["id"],
-                "name": field.get("name"),
-                "type": field.get("type"),
-                "userId": user["id"],
-                "value": value.get("value") if value else field.get("workspaceDefaultValue"),
-                "sourceType": "USER" if value else "WORKSPACE",
-            }
-        )
-    pending = any(
-        (r.get("status") or {}).get("state") == "PENDING"
-        for r in engine.store.scan("approval_requests", {"workspaceId": workspace["id"]})
-        if (r.get("creator") or {}).get("userId", r.get("userId")) == user["id"]
-    )
-    active = [
-        m
-        for m in user.get("memberships") or []
-        if m.get("membershipType", "WORKSPACE") == "WORKSPACE"
-        and m.get("membershipStatus") not in ("INACTIVE", "DECLINED")
-    ]
-    return {
-        "email": user.get("email"),
-        "name": user.get("name"),
-        "imageUrl": user.get("profilePicture"),
-        "hasPassword": user.get("status") not in ("NOT_REGISTERED", "LIMITED"),
-        "hasPendingApprovalRequest": pending,
-        "userCustomFieldValues": custom,
-        "weekStart": (user.get("settings") or {}).get("weekStart") or "MONDAY",
-        "workCapacity": stored.get("workCapacity") or "PT8H",
-        "workingDays": stored.get("workingDays") or settings.get("workingDays") or WEEKDAYS[:5],
-        "workspaceNumber": len(active),
-    }
-
-
-@behaviour.handler("getMemberProfile")
-def get_member_profile(engine: Engine, call: Call) -> Reply:
-    workspace, user = _member(engine, call)
-    return Reply(200, _profile(engine, workspace, user))
-
-
-def _upsert_value(
-    engine: Engine, workspace: str, user: Record, field_id: str, value: Any, in_path: bool = False
-) -> Record:
-    field = engine.store.get("custom_fields", field_id)
-    if field is None or field.get("workspaceId") != workspace:
-        missing = f"Custom field with id {field_id} doesn't exist"
-        raise errors.NotFound(missing) if in_path else errors.BadRequest(missing)
-    if field.get("entityType") != "USER":
-        raise errors.BadRequest(f"Custom field {field_id} is not a user custom field")
-    entry = {
-        "customFieldId": field_id,
-        "customFieldName": field.get("name"),
-        "customFieldType": field.get("type"),
-        "userId": user["id"],
-        "value": value,
-    }
-    others = [v for v in user.get("customFields") or [] if v.get("customFieldId") != field_id]
-    user["customFields"] = [*others, entry]
-    return entry
-
-
-@behaviour.handler("updateMemberProfile")
-def update_member_profile(engine: Engine, call: Call) -> Reply:
-    body = call.body or {}
-    with engine.store.transaction():
-        workspace, user = _member(engine, call)
-        key = f"{workspace['id']}/{user['id']}"
-        stored = dict(engine.store.get(PROFILES, key) or {"id": key})
-        stored.update({k: body[k] for k in ("workCapacity", "workingDays") if k in body})
-        engine.store.put(PROFILES, key, stored)
-        if "weekStart" in body:
-            user["settings"] = {**(user.get("settings") or {}), "weekStart": body["weekStart"]}
-        if user.get("status") == "LIMITED":  # only limited users' names and pictures change here
-            if body.get("name"):
-                user["name"] = body["name"]
-            if body.get("imageUrl"):
-                user["profilePicture"] = body["imageUrl"]
-            if body.get("removeProfileImage"):
-                user["profilePicture"] = None
-        for item in body.get("userCustomFields") or []:
-            _upsert_value(engine, workspace["id"], user, item["customFieldId"], item.get("value"))
-        engine.store.put(USERS, user["id"], user)
-    return Reply(200, _profile(engine, workspace, user))
-
-
-@behaviour.handler("upsertUserCustomFieldValue")
-def upsert_user_custom_field_value(engine: Engine, call: Call) -> Reply:
-    with engine.store.transaction():
-        workspace, user = _member(engine, call)
-        value = (call.body or {}).get("value")
-        field_id = call.params["customFieldId"]
-        entry = _upsert_value(engine, workspace["id"], user, field_id, value, in_path=True)
-        engine.store.put(USERS, user["id"], user)
-    return Reply(201, entry)
 
 
 # ---------------------------------------------------------------- users of a workspace
@@ -349,7 +209,7 @@ def list_workspace_users(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("listUserManagers")
 def list_user_managers(engine: Engine, call: Call) -> Reply:
-    workspace, user = _member(engine, call)
+    workspace, user = member(engine, call)
     groups = {
         g["id"]: g
         for g in engine.store.scan("user_groups", {"workspaceId": workspace["id"]})
@@ -383,7 +243,7 @@ def give_manager_role(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     role, entity = body.get("role"), body.get("entityId")
     with engine.store.transaction():
-        workspace, user = _member(engine, call)
+        workspace, user = member(engine, call)
         group = engine.store.get("user_groups", str(entity))
         project = engine.store.get("projects", str(entity))
         valid = {
@@ -419,7 +279,7 @@ def give_manager_role(engine: Engine, call: Call) -> Reply:
 def remove_manager_role(engine: Engine, call: Call) -> Reply:
     body = call.body or {}
     with engine.store.transaction():
-        workspace, user = _member(engine, call)
+        workspace, user = member(engine, call)
         for record in _roles_of(engine, workspace["id"], user["id"]):
             role = record.get("role") or {}
             if role.get("name") == body.get("role") and role.get("id") == body.get("entityId"):
@@ -550,7 +410,7 @@ behaviour.handler("setWorkspaceHourlyRate")(_rate_setter("hourlyRate"))
 def _member_rate_setter(field: str) -> Callable[[Engine, Call], Reply]:
     def set_rate(engine: Engine, call: Call) -> Reply:
         with engine.store.transaction():
-            workspace, user = _member(engine, call)
+            workspace, user = member(engine, call)
             rate = money(engine, workspace["id"], call.body or {})
             workspace = _set_membership(engine, workspace, user, lambda m: {**m, field: rate})
         return Reply(200, workspace)
@@ -566,7 +426,7 @@ behaviour.handler("setMemberHourlyRate")(_member_rate_setter("hourlyRate"))
 def set_membership_status(engine: Engine, call: Call) -> Reply:
     status = (call.body or {}).get("status")
     with engine.store.transaction():
-        workspace, user = _member(engine, call)
+        workspace, user = member(engine, call)
         workspace = _set_membership(
             engine, workspace, user, lambda m: {**m, "membershipStatus": status}
         )
@@ -612,5 +472,5 @@ def add_user_to_workspace(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("removeUserFromWorkspace")
 def remove_user_from_workspace(engine: Engine, call: Call) -> Reply:
-    workspace, _ = _member(engine, call)  # deprecated in Clockify: it changes nothing
+    workspace, _ = member(engine, call)  # deprecated in Clockify: it changes nothing
     return Reply(200, workspace)
