@@ -1,8 +1,9 @@
 """Clockify handlers of approvals-expenses.yaml: approval requests with their period totals,
 client updates with archive cascades and per-project custom field values (expenses and
-holidays are in clockify_expenses.py).
+holidays are in expenses.py).
 
 Money is cents of the workspace currency, durations ISO-8601 strings.
+"The caller" is the API key's user; records are scoped by ``workspaceId``; ids are 24-hex.
 """
 
 from __future__ import annotations
@@ -121,6 +122,16 @@ def _stamp_status(engine: Engine, call: Call, state: str, note: Any) -> Record:
 
 @behaviour.handler("submitApprovalRequest")
 def submit_approval_request(engine: Engine, call: Call) -> Reply:
+    """POST .../approval-requests and .../approval-requests/users/{userId}: owner = path
+    `userId` (404 if no member of the workspace) or the caller; creator = caller (userId,
+    userName, userEmail); `dateRange` = the period (`period`, default the workspace's
+    approval period, WEEKLY: 7 days, SEMI_MONTHLY: 1st-15th / 16th-end, MONTHLY: the
+    calendar month) starting at `periodStart` (400 if `period` differs from the workspace
+    setting, or an approval request for that owner and start exists and is not WITHDRAWN_*);
+    `owner.startOfWeek`/`timeZone` from the user's settings; `status` = {state: PENDING,
+    note: null, updatedAt: now, updatedBy: caller, updatedByUserName}; set
+    `approvalRequestId` on the owner's entries of the period; store and answer 201.
+    """
     workspace = call.params["workspaceId"]
     owner_id = _owner_id(engine, call)
     start, end = _period(engine, call)
@@ -166,6 +177,11 @@ def _same_start(request: Record, start: datetime) -> bool:
 
 @behaviour.handler("resubmitApprovalEntries")
 def resubmit_approval_entries(engine: Engine, call: Call) -> Reply:
+    """POST .../resubmit-entries-for-approval, caller or path `userId`: find the owner's
+    approval request for the period starting at `periodStart` (400 if none); if REJECTED or
+    WITHDRAWN_*, set it back to PENDING (stamp updatedAt/updatedBy, clear note); answer 200
+    with no body.
+    """
     workspace = call.params["workspaceId"]
     owner_id = _owner_id(engine, call)
     start, _ = _period(engine, call)
@@ -186,6 +202,13 @@ def resubmit_approval_entries(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateApprovalRequest")
 def update_approval_request(engine: Engine, call: Call) -> Reply:
+    """PATCH .../approval-requests/{approvalRequestId}: set `status.state` = body `state` and
+    `status.note` = body `note`, stamp `updatedAt` now, `updatedBy` caller,
+    `updatedByUserName`; allowed moves PENDING→APPROVED|REJECTED|WITHDRAWN_SUBMISSION,
+    APPROVED→WITHDRAWN_APPROVAL, REJECTED|WITHDRAWN_SUBMISSION|WITHDRAWN_APPROVAL→PENDING
+    (same state: no-op); others 400. APPROVED sets `locked` on the period's expenses (and
+    `isLocked` on its time entries); leaving APPROVED clears it.
+    """
     body = call.body or {}
     target = body.get("state")
     with engine.store.transaction():
@@ -272,6 +295,15 @@ _APPROVAL_SORT = {
 
 @behaviour.handler("listApprovalRequests")
 def list_approval_requests(engine: Engine, call: Call) -> Reply:
+    """GET .../approval-requests: the workspace's `approval_requests`, filtered by `status`
+    (= `status.state`), sorted by `sort-column` (ID→id, USER_ID→owner.userId,
+    START→dateRange.start, UPDATED_AT→status.updatedAt) and `sort-order`, paged by
+    `page`/`page-size` (default 50); answer a bare array of `{approvalRequest, approvedTime,
+    billableAmount, billableTime, breakTime, costAmount, entries, expenseTotal, expenses,
+    pendingTime, trackedTime}` computed from the owner's `time_entries` and `expenses`
+    inside `dateRange` (times as ISO durations; break entries → breakTime; approvedTime =
+    trackedTime when APPROVED, pendingTime when PENDING; amounts in cents).
+    """
     params = call.params
     requests = list(engine.store.scan(APPROVALS, {"workspaceId": params["workspaceId"]}))
     if params.get("status"):
@@ -285,6 +317,12 @@ def list_approval_requests(engine: Engine, call: Call) -> Reply:
 # ---------------------------------------------------------------- clients
 @behaviour.handler("updateClient")
 def update_client(engine: Engine, call: Call) -> Reply:
+    """PUT .../clients/{id}: merge the body into the client (as the generic replace does);
+    `currencyCode` follows `currencyId` (the workspace currency's code); when the result is
+    `archived` and query `archive-projects` is true, set `archived: true` on the workspace's
+    `projects` with this `clientId`, and with `mark-tasks-as-done` also set `status: DONE`
+    on those projects' `tasks`.
+    """
     collection = engine.surface.collections["clients"]
     workspace = call.params["workspaceId"]
     body = dict(call.body or {})
@@ -336,6 +374,11 @@ def _for_project(field: Record, project_id: str) -> Record:
 
 @behaviour.handler("listProjectCustomFields")
 def list_project_custom_fields(engine: Engine, call: Call) -> Reply:
+    """GET .../projects/{projectId}/custom-fields: 404 if the project is not in the
+    workspace; the workspace's `custom_fields` (entityType filter from `entity-type`), each
+    answered with `projectDefaultValues` reduced to this project's entry; `status` filters
+    on the project entry's status when present, else the field's status.
+    """
     project = _project(engine, call)
     kind, status = call.params.get("entity-type"), call.params.get("status")
     found = []
@@ -353,6 +396,10 @@ def list_project_custom_fields(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("removeProjectCustomField")
 def remove_project_custom_field(engine: Engine, call: Call) -> Reply:
+    """DELETE .../projects/{projectId}/custom-fields/{customFieldId}: 404 if project or field
+    unknown; remove the entry with this `projectId` from the field's `projectDefaultValues`;
+    answer the field (200).
+    """
     project = _project(engine, call)
     with engine.store.transaction():
         field = _field(engine, call)
@@ -368,6 +415,11 @@ def remove_project_custom_field(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateProjectCustomField")
 def update_project_custom_field(engine: Engine, call: Call) -> Reply:
+    """PATCH .../projects/{projectId}/custom-fields/{customFieldId}: 404 if project or field
+    unknown; upsert `{projectId, value: defaultValue, status}` in the field's
+    `projectDefaultValues` (fields left out keep the entry's value, a new entry takes the
+    field's `workspaceDefaultValue`/`status`); answer the field.
+    """
     project = _project(engine, call)
     body = call.body or {}
     with engine.store.transaction():

@@ -1,5 +1,5 @@
 """Clockify handlers: the experimental entity-change feeds — time entries created, updated or
-deleted in a range (workspaces.yaml; HANDLERS-workspaces.md). When a record was written comes
+deleted in a range (workspaces.yaml). When a record was written comes
 from the engine's audited store (``audit: [time_entries]`` in components.yaml); records the
 engine did not see created date from the time in their ObjectId."""
 
@@ -113,17 +113,32 @@ def _changes(engine: Engine, call: Call, updated: bool) -> Reply:
 
 @behaviour.handler("listCreatedEntities")
 def list_created_entities(engine: Engine, call: Call) -> Reply:
+    """GET .../entities/created: time entries of the workspace created in the range, oldest
+    first: TIME_ENTRY → the entry plus `documentType`, `auditMetadata {createdAt,
+    updatedAt}`; TIME_ENTRY_CUSTOM_FIELD_VALUE → one record per `customFieldValues` item
+    `{id (stable per entry+field), customFieldId, timeEntryId, value, sourceType: TIMEENTRY,
+    documentType, auditMetadata}`; TIME_ENTRY_RATE → one per entry `{id, timeEntryId,
+    hourlyRate, costRate, documentType, auditMetadata}`; bare array.
+    """
     return _changes(engine, call, updated=False)
 
 
 @behaviour.handler("listUpdatedEntities")
 def list_updated_entities(engine: Engine, call: Call) -> Reply:
+    """GET .../entities/updated: as created, for records updated in the range and created
+    before it.
+    """
     return _changes(engine, call, updated=True)
 
 
 @behaviour.handler("listDeletedEntities")
 def list_deleted_entities(engine: Engine, call: Call) -> Reply:
-    """Entries deleted in the range (created before it), as the documents ``type`` asks for."""
+    """Entries deleted in the range (created before it), as the documents ``type`` asks for.
+
+    GET .../entities/deleted: time entries (and their custom field values/rates, by type)
+    the engine saw deleted in the range and created before it: `{response: [{id,
+    deletionBinId (new id), deletedAt, documentType, document: the record as it was}]}`.
+    """
     params = call.params
     start, end = _range(params, engine.clock.now())
     types = set(params["type"])

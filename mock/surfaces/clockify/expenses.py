@@ -45,6 +45,11 @@ def _week_start(engine: Engine, workspace: str) -> int:
 
 @behaviour.handler("listExpenses")
 def list_expenses(engine: Engine, call: Call) -> Reply:
+    """GET .../expenses: the workspace's `expenses` (of `user-id` when given), newest `date`
+    first, paged by `page`/`page-size` (default 50); answer `{dailyTotals: [{date, total}],
+    expenses: {count, expenses}, weeklyTotals: [{date (week's first day, workspace week
+    start), total}]}` — totals (cents) over all matching expenses, count = all matching.
+    """
     workspace = call.params["workspaceId"]
     where = {"workspaceId": workspace}
     if call.params.get("user-id"):
@@ -121,6 +126,13 @@ def _store_receipt(engine: Engine, upload: Any, expense_id: str) -> str | None:
 
 @behaviour.handler("createExpense")
 def create_expense(engine: Engine, call: Call) -> Reply:
+    """POST .../expenses, multipart: 400 unless `categoryId` is an unarchived
+    `expense_categories` record, `projectId` (and `taskId` when given, of that project) and
+    `userId` exist in the workspace; store the uploaded `file` (bytes + content type) under
+    a new 24-hex `fileId`; `quantity` = `amount` and `total` = amount * `priceInCents` when
+    the category `hasUnitPrice`, else `quantity` 1 and `total` = amount * 100; `date` = the
+    day (yyyy-MM-dd) of body `date`; `locked` false, `billable` default false; answer 201.
+    """
     workspace = call.params["workspaceId"]
     body = call.body or {}
     if body.get("amount") is None or body.get("date") is None:
@@ -159,6 +171,12 @@ _CHANGES = {
 
 @behaviour.handler("updateExpense")
 def update_expense(engine: Engine, call: Call) -> Reply:
+    """PUT .../expenses/{expenseId}, multipart: 400 when `locked`; apply only the fields
+    named in `changeFields` (USER→userId, DATE→date, PROJECT→projectId, TASK→taskId,
+    CATEGORY→categoryId, NOTES→notes, AMOUNT→amount, BILLABLE→billable, FILE→replace the
+    stored receipt and `fileId`), checking references as on create; recompute
+    `quantity`/`total`; answer 200.
+    """
     workspace = call.params["workspaceId"]
     body = call.body or {}
     changes = body.get("changeFields") or []
@@ -198,6 +216,10 @@ def update_expense(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("downloadExpenseReceipt")
 def download_expense_receipt(engine: Engine, call: Call) -> Reply:
+    """GET .../expenses/{expenseId}/files/{fileId}: 404 unless the expense exists and its
+    `fileId` is `fileId`; answer the stored bytes with their content type
+    (application/octet-stream when unknown).
+    """
     workspace = call.params["workspaceId"]
     expense = owned(engine, EXPENSES, call.params.get("expenseId"), workspace, "Expense")
     file_id = call.params.get("fileId")
@@ -215,6 +237,11 @@ def download_expense_receipt(engine: Engine, call: Call) -> Reply:
 # ---------------------------------------------------------------- expense categories
 @behaviour.handler("listExpenseCategories")
 def list_expense_categories(engine: Engine, call: Call) -> Reply:
+    """GET .../expenses/categories: the workspace's `expense_categories` filtered by
+    `archived` (eq) and `name` (contains, case-insensitive), sorted by name (`sort-order`),
+    paged by `page`/`page-size` (default 50); answer `{categories, count}` (count = all
+    matching).
+    """
     params = call.params
     found = list(engine.store.scan(CATEGORIES, {"workspaceId": params["workspaceId"]}))
     if params.get("archived") is not None:
@@ -295,6 +322,14 @@ def _holiday(engine: Engine, call: Call, current: Record) -> Record:
 
 @behaviour.handler("createHoliday")
 def create_holiday(engine: Engine, call: Call) -> Reply:
+    """POST .../holidays: record from the body: `name`, `datePeriod`, `color`,
+    `occursAnnually` (default false), `everyoneIncludingNew` (default false), `userIds` =
+    `users.ids` (users of the workspace; `contains` DOES_NOT_CONTAIN → every other member),
+    `userGroupIds` = `userGroups.ids` (same), `automaticTimeEntryCreation` =
+    `automaticTimeEntryCreation.enabled` (default false), `projectId`/`taskId` = its
+    `defaultEntities` (null when absent); 400 when `endDate` < `startDate` or a referenced
+    id is unknown; answer 200 with the record.
+    """
     base = {
         "id": new_id(engine.surface.collections[HOLIDAYS], engine.clock.now()),
         "workspaceId": call.params["workspaceId"],
@@ -312,6 +347,9 @@ def create_holiday(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateHoliday")
 def update_holiday(engine: Engine, call: Call) -> Reply:
+    """PUT .../holidays/{holidayId}: as `createHoliday` onto the stored record;
+    `users`/`userGroups` left out keep `userIds`/`userGroupIds`; answer 200.
+    """
     with engine.store.transaction():
         current = engine.load(call)
         try:
@@ -342,6 +380,11 @@ def _overlaps(holiday: Record, start: date, end: date) -> bool:
 
 @behaviour.handler("listHolidaysInPeriod")
 def list_holidays_in_period(engine: Engine, call: Call) -> Reply:
+    """GET .../holidays/in-period: 400 unless `start` ≤ `end` (dates); the holidays assigned
+    to `assigned-to` (in `userIds`, in a group of `userGroupIds`, or `everyoneIncludingNew`)
+    whose `datePeriod` overlaps [start, end] — for `occursAnnually`, the period moved into
+    each year the range touches; bare array sorted by `datePeriod.startDate`.
+    """
     params = call.params
     workspace = params["workspaceId"]
     start, end = request_day(params.get("start"), "start"), request_day(params.get("end"), "end")

@@ -1,9 +1,12 @@
 """Clockify handlers: invoices, their payments and the workspace's invoice settings
-(invoices-projects.yaml; HANDLERS-invoices-projects.md).
+(invoices-projects.yaml).
 
 Money is integer cents; ``discount``, ``tax`` and ``tax2`` are percentages. ``balance`` is
 always ``amount - paid`` and the status follows the payments (PAID, PARTIALLY_PAID), except
 that a VOID or UNSENT invoice keeps its status.
+
+A parent id in the path (``invoiceId`` of payments) that names no record of the workspace
+answers 404. Rates take the workspace's currency and keep no ``since`` history.
 """
 
 from __future__ import annotations
@@ -142,6 +145,12 @@ def _answer(engine: Engine, call: Call, invoices: list[Record], column: Any, ord
 
 @behaviour.handler("listInvoices")
 def list_invoices(engine: Engine, call: Call) -> Reply:
+    """GET .../invoices: the workspace's `invoices` with `status` in `statuses` (any when
+    absent); sort by `sort-column` (ID→id, CLIENT→clientName, DUE_ON→dueDate,
+    ISSUE_DATE→issuedDate, AMOUNT→amount, BALANCE→balance; default ID) and `sort-order`
+    (default ASCENDING); page by `page`/`page-size` (1/50); answer `{invoices: <page>,
+    total: <all matching>}`.
+    """
     params = call.params
     invoices = _matching(engine, params["workspaceId"], params)
     return _answer(engine, call, invoices, params.get("sort-column"), params.get("sort-order"))
@@ -164,6 +173,14 @@ def _amount_ok(value: Any, body: Mapping[str, Any], field: str) -> bool:
 
 @behaviour.handler("filterInvoices")
 def filter_invoices(engine: Engine, call: Call) -> Reply:
+    """POST .../invoices/info: as `listInvoices` from the body: `statuses` (any of),
+    `clients` (ids, CONTAINS → clientId in ids, DOES_NOT_CONTAIN → not in; `status`
+    ACTIVE/ARCHIVED restricts to clients with `archived` false/true), `companies` (same on
+    companyId), `invoiceNumber` (contained, case-insensitive; equal with `strictSearch`),
+    `exactAmount`/`greaterThanAmount`/`lessThanAmount` on `amount`, the same three on
+    `balance`, `issueDate` (`issue-date-start` ≤ issuedDate's date ≤ `issue-date-end`),
+    `sortColumn`/`sortOrder`, `page`/`pageSize`; answer `{invoices, total}`.
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     clients = {c["id"]: c for c in engine.store.scan(CLIENTS, {"workspaceId": workspace})}
     client_status = (body.get("clients") or {}).get("status")
@@ -198,6 +215,13 @@ def filter_invoices(engine: Engine, call: Call) -> Reply:
 # ---------------------------------------------------------------- writing
 @behaviour.handler("createInvoice")
 def create_invoice(engine: Engine, call: Call) -> Reply:
+    """POST .../invoices: 400 unless `clientId` is a `clients` record of the workspace; new
+    invoice from the collection defaults + body (`status` UNSENT, zero amounts, `items` [],
+    `userId` caller), `clientName` = client.name, `clientAddress` = client.address (or
+    null), `billFrom`/`companyId`/`note`(= notes)/`subject`/`tax` (= taxPercent)/`tax2` (=
+    tax2Percent)/`taxType` from the invoice settings' defaults when set (else
+    null/0/SIMPLE); answer it (201).
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     collection = engine.surface.collections[INVOICES]
     client = _client(engine, workspace, body.get("clientId"))
@@ -223,6 +247,15 @@ def create_invoice(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateInvoice")
 def update_invoice(engine: Engine, call: Call) -> Reply:
+    """PUT .../invoices/{invoiceId}: 400 for a `clientId` that is no client of the workspace
+    (then refresh `clientName`/`clientAddress`); set `currency`, `dueDate`, `issuedDate`,
+    `number`, `note`, `subject`, `companyId`, `taxType`, `visibleZeroFields`, `discount` =
+    discountPercent, `tax` = taxPercent, `tax2` = tax2Percent; recompute `subtotal` = sum of
+    items.amount, `discountAmount` = round(subtotal * discount/100), base = subtotal -
+    discountAmount, `taxAmount` = round(base * tax/100), `tax2Amount` = round((base +
+    taxAmount if COMPOUND else base) * tax2/100), `amount` = base + taxAmount + tax2Amount,
+    `balance` = amount - paid; status unchanged; answer the invoice.
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
         invoice = _load(engine, call)
@@ -263,6 +296,9 @@ def update_invoice(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("deleteInvoice")
 def delete_invoice(engine: Engine, call: Call) -> Reply:
+    """DELETE .../invoices/{invoiceId}: the generic delete, also deleting the invoice's
+    `invoice_payments`; 200, no body.
+    """
     with engine.store.transaction():
         invoice = _load(engine, call)
         for payment in list(engine.store.scan(PAYMENTS, {"invoiceId": invoice["id"]})):
@@ -293,6 +329,12 @@ def _due(issued: datetime, days: int) -> datetime:
 
 @behaviour.handler("duplicateInvoice")
 def duplicate_invoice(engine: Engine, call: Call) -> Reply:
+    """POST .../invoices/{invoiceId}/duplicate: copy the invoice with a new id, `number` =
+    the next number not used in the workspace (numeric numbers +1, else the number + "-1",
+    "-2", ...), `status` UNSENT, `paid` 0, `balance` = amount, `issuedDate` = now, `dueDate`
+    = now + (settings `dueDays`, default 30) days, `userId` = caller; no payments; answer it
+    (201).
+    """
     workspace = call.params["workspaceId"]
     with engine.store.transaction():
         source = _load(engine, call)
@@ -315,6 +357,7 @@ def duplicate_invoice(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("changeInvoiceStatus")
 def change_invoice_status(engine: Engine, call: Call) -> Reply:
+    """PATCH .../invoices/{invoiceId}/status: set `status` = `invoiceStatus`; 200, no body."""
     with engine.store.transaction():
         invoice = _load(engine, call)
         status = (call.body or {}).get("invoiceStatus")
@@ -325,6 +368,12 @@ def change_invoice_status(engine: Engine, call: Call) -> Reply:
 # ---------------------------------------------------------------- payments
 @behaviour.handler("addInvoicePayment")
 def add_invoice_payment(engine: Engine, call: Call) -> Reply:
+    """POST .../invoices/{invoiceId}/payments: 400 if the invoice is VOID or `amount` >
+    balance; add an `invoice_payments` record `{workspaceId, invoiceId, amount, note, date:
+    paymentDate or now, author: caller's name}`; invoice `paid` += amount, `balance` =
+    amount - paid, `status` PAID when balance is 0 else PARTIALLY_PAID; answer the invoice
+    (201).
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
         invoice = _load(engine, call)
@@ -359,6 +408,11 @@ def add_invoice_payment(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("deleteInvoicePayment")
 def delete_invoice_payment(engine: Engine, call: Call) -> Reply:
+    """DELETE .../invoices/{invoiceId}/payments/{paymentId}: 404 unless the payment belongs
+    to the invoice; delete it; invoice `paid` -= amount, `balance` recomputed, `status` PAID
+    / PARTIALLY_PAID / (nothing paid) SENT — unless the invoice is VOID or UNSENT, which
+    stay; answer the invoice (200).
+    """
     with engine.store.transaction():
         invoice = _load(engine, call)
         payment = engine.store.get(PAYMENTS, str(call.params["paymentId"]))
@@ -374,11 +428,23 @@ def delete_invoice_payment(engine: Engine, call: Call) -> Reply:
 # ---------------------------------------------------------------- settings and export
 @behaviour.handler("getInvoiceSettings")
 def get_invoice_settings(engine: Engine, call: Call) -> Reply:
+    """GET .../invoices/settings: the workspace's invoice settings from an engine-internal
+    store keyed by workspace (not a declared collection); default `{defaults: {dueDays: 30,
+    tax 0, tax2 0, taxPercent 0, tax2Percent 0, taxType SIMPLE, ids/notes/subject null},
+    exportFields: all true except rtl false, labels: English captions (AMOUNT, BILL FROM,
+    BILL TO, DESCRIPTION, DISCOUNT, DUE DATE, ISSUE DATE, ITEM TYPE, NOTES, PAID, QUANTITY,
+    SUBTOTAL, TAX, TAX2, AMOUNT, TOTAL AMOUNT DUE, UNIT PRICE)}`.
+    """
     return Reply(200, _settings(engine, call.params["workspaceId"]))
 
 
 @behaviour.handler("updateInvoiceSettings")
 def update_invoice_settings(engine: Engine, call: Call) -> Reply:
+    """PUT .../invoices/settings: replace `labels` (request `totalAmountDue` →
+    `labels.totalAmount`; labels left out keep their value), and `defaults`/`exportFields`
+    when given (merged; `tax`/`tax2` in the answer mirror `taxPercent`/`tax2Percent`); 200,
+    no body.
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
         settings = _settings(engine, workspace)
@@ -396,6 +462,10 @@ def update_invoice_settings(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("exportInvoice")
 def export_invoice(engine: Engine, call: Call) -> Reply:
+    """GET .../invoices/{invoiceId}/export: 404 for an unknown invoice; answer a small PDF
+    (content type application/pdf) listing number, client, dates, items and totals with the
+    settings' labels; `userLocale` may be ignored for formatting.
+    """
     invoice = _load(engine, call)
     labels = _settings(engine, call.params["workspaceId"])["labels"]
     lines = [

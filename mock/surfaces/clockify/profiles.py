@@ -1,6 +1,6 @@
-"""Clockify handlers: the current user and member profiles (workspaces.yaml;
-HANDLERS-workspaces.md): who the key belongs to, the images they upload, and each member's
-profile in a workspace (work capacity, working days, user custom field values)."""
+"""Clockify handlers: the current user and member profiles (workspaces.yaml): who the key belongs
+to, the images they upload, and each member's profile in a workspace (work capacity, working
+days, user custom field values)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ IMAGES = "_images"
 # ---------------------------------------------------------------- the current user
 @behaviour.handler("getLoggedUser")
 def get_logged_user(engine: Engine, call: Call) -> Reply:
+    """GET /v1/user: the caller's `users` record; `memberships` = [] unless
+    `include-memberships` is true (then all the user's memberships).
+    """
     user = engine.store.get(USERS, call.caller.actor or "")
     if user is None:
         raise errors.Unauthorized("Full authentication is required to access this resource")
@@ -30,6 +33,10 @@ def get_logged_user(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("uploadImage")
 def upload_image(engine: Engine, call: Call) -> Reply:
+    """POST /v1/file/image, multipart: keep the uploaded bytes and content type under a new
+    name `image-<8 hex>.<ext from content type>`; answer 200 `{name, url}` with `url` = the
+    mock's own URL for the stored file (or `https://clockify.com/<name>`).
+    """
     upload = (call.body or {}).get("file")
     if not isinstance(upload, Mapping):
         raise errors.BadRequest("A file is required (multipart field 'file')")
@@ -96,6 +103,17 @@ def _profile(engine: Engine, workspace: Record, user: Record) -> Record:
 
 @behaviour.handler("getMemberProfile")
 def get_member_profile(engine: Engine, call: Call) -> Reply:
+    """GET .../member-profile/{userId}: from the user and the workspace: `email`, `name`,
+    `imageUrl` = `profilePicture`, `hasPassword` (false for NOT_REGISTERED/LIMITED users,
+    else true), `hasPendingApprovalRequest` (an `approval_requests` record of the user in
+    the workspace with `status.state` PENDING), `userCustomFieldValues` (the user's
+    `customFields` for USER custom fields of this workspace as `{customFieldId, name, type,
+    value, userId, sourceType: USER}`, plus the workspace's USER custom fields the user has
+    no value for, with `workspaceDefaultValue` and `sourceType: WORKSPACE`), `weekStart` =
+    `settings.weekStart`, `workCapacity`/`workingDays` from the member-profile store (below;
+    defaults PT8H and the workspace's `workingDays`), `workspaceNumber` = the user's
+    WORKSPACE memberships that are not INACTIVE/DECLINED.
+    """
     workspace, user = member(engine, call)
     return Reply(200, _profile(engine, workspace, user))
 
@@ -123,6 +141,14 @@ def _upsert_value(
 
 @behaviour.handler("updateMemberProfile")
 def update_member_profile(engine: Engine, call: Call) -> Reply:
+    """PATCH .../member-profile/{userId}: keep `workCapacity`, `workingDays` in an
+    engine-internal store keyed by (workspaceId, userId) (like `api_keys`, not a declared
+    collection); `weekStart` → `settings.weekStart`; `imageUrl`/`name`/`removeProfileImage`
+    (→ `profilePicture` null) apply only to LIMITED users and are ignored for others;
+    `userCustomFields` upsert into the user's `customFields` as `upsertUserCustomFieldValue`
+    does (400 for a field that is not a USER custom field of the workspace). Answer the
+    profile as `getMemberProfile`.
+    """
     body = call.body or {}
     with engine.store.transaction():
         workspace, user = member(engine, call)
@@ -147,6 +173,12 @@ def update_member_profile(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("upsertUserCustomFieldValue")
 def upsert_user_custom_field_value(engine: Engine, call: Call) -> Reply:
+    """PUT .../users/{userId}/custom-field/{customFieldId}/value: 404 unless member and
+    `customFieldId` is a `custom_fields` record of the workspace; 400 unless its
+    `entityType` is USER; replace or add `{customFieldId, customFieldName: field.name,
+    customFieldType: field.type, userId, value}` in the user's `customFields`; answer it
+    (201).
+    """
     with engine.store.transaction():
         workspace, user = member(engine, call)
         value = (call.body or {}).get("value")

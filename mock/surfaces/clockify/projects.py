@@ -3,7 +3,6 @@
 A project's ``memberships`` hold its PROJECT members (with their project rates) and its
 USERGROUP members (the group id in ``userId``); rates are integer cents in the workspace
 currency. Project and task names are unique in their workspace and project, case-insensitive.
-See HANDLERS-invoices-projects.md.
 """
 
 from __future__ import annotations
@@ -149,6 +148,20 @@ PROJECT_SORT = {"ID": "id", "NAME": "name", "CLIENT_NAME": "clientName", "DURATI
 
 @behaviour.handler("listProjects")
 def list_projects(engine: Engine, call: Call) -> Reply:
+    """GET .../projects: the workspace's `projects`, filtered by `name` (contained,
+    case-insensitive; equal, case-insensitive, with `strict-name-search`), `archived`,
+    `billable`, `is-template` (→ `template`), `access` (PUBLIC → public true, PRIVATE →
+    false), `clients` (clientId in the ids, or not in them with `contains-client` false;
+    `client-status` ACTIVE/ARCHIVED keeps projects whose client has `archived` false/true,
+    projects without client only for ALL/absent), `users` (a membership with that userId —
+    and, with `user-status`, that membershipStatus unless ALL — or none of them with
+    `contains-user` false), `userGroups` (the project's user-group memberships,
+    `membershipType` USERGROUP, userId = group id; `contains-group` false negates); sort by
+    `sort-column` (ID, NAME, CLIENT_NAME→clientName, DURATION→duration as seconds,
+    BUDGET→budgetEstimate.estimate, PROGRESS→tracked/estimated ratio; default NAME),
+    `sort-order`; page by `page`/`page-size` (1/50). `hydrated`, `expense-*` are ignored.
+    Bare array.
+    """
     params, workspace = call.params, call.params["workspaceId"]
     keep = _project_filter(engine, workspace, params)
     projects = [p for p in _projects(engine, workspace) if keep(p)]
@@ -216,6 +229,17 @@ def _new_task(engine: Engine, project: Record, body: Mapping[str, Any]) -> Recor
 
 @behaviour.handler("createProject")
 def create_project(engine: Engine, call: Call) -> Reply:
+    """POST .../projects: 400 if another project of the workspace has the same name
+    (case-insensitive) or `clientId` is no client of the workspace; record from the
+    collection defaults + body: `public` = isPublic (false), `clientName` from the client,
+    `hourlyRate`/`costRate` = `{amount, currency: workspace currency}` or null, `estimate` =
+    body estimate or `{estimate: PT0S, type: AUTO}`,
+    `budgetEstimate`/`timeEstimate`/`estimateReset` null, `memberships` = the caller
+    `{userId, targetId: project id, membershipType: PROJECT, membershipStatus: ACTIVE,
+    hourlyRate: null, costRate: null}` plus each body membership (400 when its user is no
+    member; rates converted as above; status default ACTIVE); each of `tasks` becomes a
+    `tasks` record as `createTask` makes it; answer 201.
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     collection = engine.surface.collections[PROJECTS]
     with engine.store.transaction():
@@ -251,6 +275,11 @@ def create_project(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateProject")
 def update_project(engine: Engine, call: Call) -> Reply:
+    """PUT .../projects/{projectId}: merge the body: `isPublic` → `public`,
+    `hourlyRate`/`costRate` → `{amount, currency}`, other fields as named; `clientId` must
+    be a client of the workspace (400; then refresh `clientName`; null/"" clears both);
+    `name` must stay unique in the workspace (400); answer the project.
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
         project = _load_project(engine, call)
@@ -263,6 +292,10 @@ def update_project(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("deleteProject")
 def delete_project(engine: Engine, call: Call) -> Reply:
+    """DELETE .../projects/{projectId}: 400 "Cannot delete an active project" unless
+    `archived` is true; delete the project and its `tasks`; answer the deleted project
+    (200).
+    """
     with engine.store.transaction():
         project = _load_project(engine, call)
         if not project.get("archived"):
@@ -275,6 +308,13 @@ def delete_project(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("setProjectMemberships")
 def set_project_memberships(engine: Engine, call: Call) -> Reply:
+    """PATCH .../projects/{projectId}/memberships: 400 if any `userId` is no member; the
+    project's PROJECT memberships become exactly the body's users (ACTIVE, rates converted
+    as in `createProject`, missing rates null); when `userGroups` is given, its `ids` (must
+    be `user_groups` of the workspace, else 400) replace the USERGROUP memberships `{userId:
+    groupId, targetId: project id, membershipType: USERGROUP, membershipStatus: ACTIVE}`;
+    answer the project.
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
         project = _load_project(engine, call)
@@ -298,6 +338,11 @@ def set_project_memberships(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("assignProjectUsers")
 def assign_project_users(engine: Engine, call: Call) -> Reply:
+    """POST .../projects/{projectId}/memberships: 400 if a user of `userIds` is no member (or
+    a group of `userGroups.ids` no group of the workspace); `remove` false: add an ACTIVE
+    PROJECT membership without rates for each user not yet a member (and a USERGROUP one per
+    group); `remove` true: drop those memberships; 200, no body.
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     with engine.store.transaction():
         project = _load_project(engine, call)
@@ -323,6 +368,9 @@ def assign_project_users(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("setProjectTemplate")
 def set_project_template(engine: Engine, call: Call) -> Reply:
+    """PATCH .../projects/{projectId}/template: `template` = `isTemplate` (false when
+    absent); answer the project.
+    """
     with engine.store.transaction():
         project = _load_project(engine, call)
         project = {**project, "template": bool((call.body or {}).get("isTemplate", False))}
@@ -332,6 +380,12 @@ def set_project_template(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("setProjectUserRate")
 def set_project_user_rate(engine: Engine, call: Call) -> Reply:
+    """PUT .../projects/{projectId}/users/{userId}/cost-rate and /hourly-rate; binding option
+    `into` names the field, costRate or hourlyRate: 404 unless `userId` is a member of the
+    workspace; find the user's PROJECT membership of the project (add an ACTIVE one with
+    null rates when missing) and set its `<into>` = `{amount, currency: workspace
+    currency}`; answer the project.
+    """
     workspace, field = call.params["workspaceId"], call.binding.options["into"]
     user = call.params["userId"]
     if not member_of_workspace(engine, workspace, user):
@@ -368,6 +422,12 @@ def _load_task(engine: Engine, call: Call, id_param: str) -> Record:
 
 @behaviour.handler("listTasks")
 def list_tasks(engine: Engine, call: Call) -> Reply:
+    """GET .../projects/{projectId}/tasks: 404 unless the project is one of the workspace;
+    its `tasks` filtered by `name` (contained, case-insensitive; equal with
+    `strict-name-search`) and `is-active` (true → status ACTIVE, false → DONE); sort by
+    `sort-column` (ID or NAME, default ID) and `sort-order`; page by `page`/`page-size`
+    (1/50). Bare array.
+    """
     params = call.params
     project = _load_project(engine, call)
     tasks = [
@@ -384,6 +444,16 @@ def list_tasks(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("createTask")
 def create_task(engine: Engine, call: Call) -> Reply:
+    """POST .../projects/{projectId}/tasks: 404 unless the project is one of the workspace;
+    400 when the project has a task of that name (case-insensitive) or an assignee is no
+    member / a group no `user_groups` record of the workspace; new record `{projectId,
+    workspaceId, name, status: body or ACTIVE, billable: project.billable, estimate: body or
+    PT0S, budgetEstimate: body or null, assigneeIds: body (or [assigneeId] when only the
+    deprecated field is sent; [] with `contains-assignee` false), assigneeId: first of
+    assigneeIds or null, userGroupIds: body or [], hourlyRate: null, costRate: null,
+    duration: PT0S}` (the body's `id` is ignored); answer 201. Also used by `createProject`
+    for its `tasks`.
+    """
     body = dict(call.body or {})
     if call.params.get("contains-assignee") is False:
         body["assigneeIds"], body["assigneeId"] = [], None
@@ -394,6 +464,12 @@ def create_task(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateTask")
 def update_task(engine: Engine, call: Call) -> Reply:
+    """PUT .../tasks/{taskId}: merge the body's fields (`name`, `assigneeIds`, `billable`,
+    `budgetEstimate`, `estimate`, `status`, `userGroupIds`); 400 when another task of the
+    project has the name or an assignee/group is unknown; `assigneeId` = first of
+    `assigneeIds` (or the deprecated `assigneeId` when only it is sent); `contains-assignee`
+    false empties the assignees; `membership-status` ignored; answer the task.
+    """
     workspace, body = call.params["workspaceId"], dict(call.body or {})
     with engine.store.transaction():
         task = _load_task(engine, call, "taskId")
@@ -424,6 +500,10 @@ def update_task(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("setTaskRate")
 def set_task_rate(engine: Engine, call: Call) -> Reply:
+    """PUT .../tasks/{id}/cost-rate and /hourly-rate; binding option `into` = costRate or
+    hourlyRate: 404 unless the task is one of the project; set `<into>` = `{amount,
+    currency: workspace currency}`; answer the task.
+    """
     workspace, field = call.params["workspaceId"], call.binding.options["into"]
     with engine.store.transaction():
         task = _load_task(engine, call, "id")

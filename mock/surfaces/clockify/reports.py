@@ -3,6 +3,9 @@
 Durations in reports are integer seconds and amounts integer cents (the reports API's units,
 unlike the main API's ISO-8601 durations). The common filters — users, projects, clients,
 tasks, tags (``contains``), billable, description — apply to every time entry report.
+
+Entries are the workspace's stored ``time_entries`` / ``expenses`` with a start in
+[``dateRangeStart``, ``dateRangeEnd``].
 """
 
 from __future__ import annotations
@@ -177,6 +180,14 @@ _DETAILED_SORT = {
 
 @behaviour.handler("detailedReport")
 def detailed_report(engine: Engine, call: Call) -> Reply:
+    """POST .../reports/detailed: matching time entries (users/userGroups, projects, clients,
+    tasks, tags with `contains`, billable, description substring / `withoutDescription`,
+    approvalState, invoicingState, customFields, auditFilter), sorted by
+    `detailedFilter.sortColumn` + `sortOrder`, paged by `detailedFilter.page`/`pageSize`;
+    each as ReportTimeEntry (`_id`, names, `timeInterval.duration` seconds, rate/amount in
+    cents); `totals` = one grand total over all matches (`[null]` when none), omitted work
+    when `options.totals` = EXCLUDE (answer `totals: []`).
+    """
     body = call.body or {}
     names = _Names(engine, call.params["workspaceId"])
     rows = [_report_entry(e, names) for e in matching_entries(engine, call)]
@@ -250,6 +261,10 @@ def _summary_groups(rows: list[Record], levels: list[str], names: _Names) -> lis
 
 @behaviour.handler("summaryReport")
 def summary_report(engine: Engine, call: Call) -> Reply:
+    """POST .../reports/summary: the same matching entries grouped by `summaryFilter.groups`
+    (1-3 levels, nested `children`), each group's `duration` and `amount` summed, sorted by
+    `summaryFilter.sortColumn`; `totals` grand total.
+    """
     body = call.body or {}
     names = _Names(engine, call.params["workspaceId"])
     rows = [_report_entry(e, names) for e in matching_entries(engine, call)]
@@ -282,6 +297,11 @@ def _by_day(rows: list[Record], days: list[str]) -> list[Record]:
 
 @behaviour.handler("weeklyReport")
 def weekly_report(engine: Engine, call: Call) -> Reply:
+    """POST .../reports/weekly: the matching entries in rows by `weeklyFilter.group` (USER or
+    PROJECT; `subgroup` the second level or the shown value TIME/EARNED/COST/PROFIT), each
+    row with `days` (one per day of the range: `date`, `duration`, `amount`), plus
+    `totalsByDay` and `totals`.
+    """
     body = call.body or {}
     start, end = _range(body)
     names = _Names(engine, call.params["workspaceId"])
@@ -315,6 +335,13 @@ def _weekly(group: Record) -> Record:
 
 @behaviour.handler("attendanceReport")
 def attendance_report(engine: Engine, call: Call) -> Reply:
+    """POST .../reports/attendance: one row per user and day with entries (or time off) in
+    range: `startTime` earliest start, `endTime` latest end, `totalDuration` work seconds,
+    `break` break-entry seconds, `capacity` the user's daily work capacity on working days,
+    `overtime` = max(0, total - capacity), `remainingCapacity` = max(0, capacity - total),
+    `timeOff` seconds, `hasRunningEntry`; apply the common filters and `attendanceFilter`
+    (compare filters, `hasTimeOff`, sort, page/pageSize); answer `{entities}`.
+    """
     names = _Names(engine, call.params["workspaceId"])
     per_day: dict[tuple[str, str], list[Record]] = defaultdict(list)
     for entry in matching_entries(engine, call):
@@ -347,6 +374,12 @@ def attendance_report(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("expenseDetailedReport")
 def expense_detailed_report(engine: Engine, call: Call) -> Reply:
+    """POST .../reports/expenses/detailed: the workspace's expenses in range matching
+    users/userGroups, projects, clients, tasks, categories, billable, approvalState,
+    invoicingState, `note` substring / `withoutNote`; sorted by `sortColumn`/`sortOrder`,
+    paged by `page`/`pageSize` (default 1/50); answer `{expenses: [ExpenseReportEntry],
+    totals: {expensesCount, totalAmount, totalAmountBillable}}` over all matches.
+    """
     body = call.body or {}
     start, end = _range(body)
     workspace = call.params["workspaceId"]
@@ -407,6 +440,14 @@ _REPORTS = {
 
 @behaviour.handler("generateSharedReport")
 def generate_shared_report(engine: Engine, call: Call) -> Reply:
+    """GET /v1/shared-reports/{id}: load the `shared_reports` record (404 if none; 403 unless
+    public, the caller's own, or the caller is in `visibleToUsers`/a group of
+    `visibleToUserGroups`); run the report of its `type` (DETAILED→detailedReport,
+    SUMMARY→summaryReport, WEEKLY→weeklyReport, ATTENDANCE→attendanceReport,
+    EXPENSE_DETAILED→expenseDetailedReport; other types 400) with its saved `filter`, the
+    query's `dateRangeStart`/`dateRangeEnd` (unless `fixedDate`), `sortOrder`, `sortColumn`,
+    `exportType`, `page`/`pageSize` overriding.
+    """
     shared = engine.store.get("shared_reports", call.params.get("id", ""))
     if shared is None:
         raise errors.NotFound(f"No shared report with id {call.params.get('id')}")
@@ -430,6 +471,14 @@ def generate_shared_report(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("listSharedReports")
 def list_shared_reports(engine: Engine, call: Call) -> Reply:
+    """GET /v1/workspaces/{workspaceId}/shared-reports: the workspace's shared reports
+    selected by `sharedReportsFilter` (ALL: the caller's own plus those public/visible to
+    the caller; CREATED_BY_ME: `userId` = caller; SHARED_WITH_ME: others' visible to the
+    caller), paged by `page`/`pageSize` (default 50); answer `{reports:
+    [SharedReportListItem], count}` with `count` = all matching, `link` =
+    `https://app.clockify.me/shared/<id>`, `reportAuthor` = author's name, visibleTo* as
+    `{id, name}`.
+    """
     caller = call.caller.actor
     which = call.params.get("sharedReportsFilter", "ALL")
     users = _users(engine)

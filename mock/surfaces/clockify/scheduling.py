@@ -229,6 +229,13 @@ _SORT = {"PROJECT": "projectName", "USER": "userName", "ID": "id"}
 
 @behaviour.handler("listAssignments")
 def list_assignments(engine: Engine, call: Call) -> Reply:
+    """GET .../scheduling/assignments/all: the workspace's assignments overlapping
+    `start`..`end`; `name` = case-insensitive contains on the project, client or user name;
+    each answered as `AssignmentHydrated` (userName from `users`,
+    projectName/Color/Archived/Billable and clientId/clientName from `projects`/`clients`);
+    sort `sort-column` PROJECT→projectName, USER→userName, ID→id (default PROJECT) and
+    `sort-order`; paged by `page`/`page-size` (default 50).
+    """
     params = call.params
     start, end = _range(params)
     world = _World(engine, params["workspaceId"])
@@ -267,7 +274,17 @@ def _project_totals(
 
 @behaviour.handler("listProjectAssignmentTotals")
 def list_project_totals(engine: Engine, call: Call) -> Reply:
-    """POST filters by its body (statusFilter, page/pageSize); the deprecated GET by query."""
+    """POST filters by its body (statusFilter, page/pageSize); the deprecated GET by query.
+
+    POST .../assignments/projects/totals, deprecated GET same path: group the workspace's
+    assignments overlapping `start`..`end` (POST: `statusFilter` PUBLISHED→published true,
+    UNPUBLISHED→false, ALL/absent→all) by project; `search` = contains on project or client
+    name; per project answer `AssignmentProjectTotals` {assignments (hydrated, as above),
+    milestones [] (no milestone store), project fields, clientName, totalHours = sum of
+    hoursPerDay * counted days of each assignment inside the range, workspaceId}; sorted by
+    project name, paged by `page`/`pageSize` (POST body) or `page`/`page-size` (GET),
+    default 1/50.
+    """
     posted = call.binding.method.upper() == "POST"
     source: Mapping[str, Any] = (call.body or {}) if posted else call.params
     start, end = _range(source)
@@ -288,6 +305,10 @@ def list_project_totals(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("getProjectAssignmentTotals")
 def get_project_totals(engine: Engine, call: Call) -> Reply:
+    """GET .../projects/totals/{projectId}: 404 unless the project is in the workspace; the
+    one `AssignmentProjectTotals` of that project (empty `assignments`, totalHours 0 when
+    none).
+    """
     start, end = _range(call.params)
     world = _World(engine, call.params["workspaceId"])
     project = world.projects.get(call.params["projectId"])
@@ -324,6 +345,15 @@ def _user_totals(
 
 @behaviour.handler("listUserCapacityTotals")
 def list_user_totals(engine: Engine, call: Call) -> Reply:
+    """POST .../user-filter/totals: one `AssignmentUserTotals` per workspace member matching
+    `search` (name or email contains), `userFilter`, `userGroupFilter`; capacityPerDay = the
+    member's working hours per day in seconds (workspace/user setting, default 8 h = 28800),
+    workingDays = the user's/workspace's working days (default MONDAY..FRIDAY),
+    totalHoursPerDay = for each day of `start`..`end` with assignments (per `statusFilter`):
+    {date (day start, UTC), totalHours = sum of hoursPerDay}; userName/userImage/userStatus
+    (membership status) from `users`; paged by `page`/`pageSize` (default 1/50), sorted by
+    userName.
+    """
     body: Mapping[str, Any] = call.body or {}
     start, end = _range(body)
     world = _World(engine, call.params["workspaceId"])
@@ -347,6 +377,10 @@ def list_user_totals(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("getUserCapacityTotals")
 def get_user_totals(engine: Engine, call: Call) -> Reply:
+    """GET .../users/{userId}/totals: 404 unless the user is a member; that user's
+    `AssignmentUserTotals` over `start`..`end` (all assignments), `totalHoursPerDay` paged
+    by `page`/`page-size`.
+    """
     params = call.params
     start, end = _range(params)
     world = _World(engine, params["workspaceId"])
@@ -361,6 +395,12 @@ def get_user_totals(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("publishAssignments")
 def publish_assignments(engine: Engine, call: Call) -> Reply:
+    """PUT .../assignments/publish: set `published: true` on the workspace's assignments
+    overlapping `start`..`end` whose user matches `userFilter` (contains ids / not / only)
+    and `userGroupFilter` (members of the groups in `user_groups`) and whose
+    project/client/user name contains `search`; 400 when `end` < `start`; answer 200, no
+    body (`notifyUsers` only recorded, nothing sent).
+    """
     body: Mapping[str, Any] = call.body or {}
     start, end = _range(body)
     world = _World(engine, call.params["workspaceId"])
@@ -413,6 +453,16 @@ def _weeks(value: Any) -> int:
 
 @behaviour.handler("createRecurringAssignment")
 def create_recurring(engine: Engine, call: Call) -> Reply:
+    """POST .../assignments/recurring: 400 unless `userId` is a member, `projectId` a project
+    of the workspace (and `taskId` a task of that project) and `end` >= `start`; without
+    `recurringAssignment.repeat`: store one assignment {period {start, end}, hoursPerDay,
+    billable (default the project's billable, else true), includeNonWorkingDays (default
+    false), note, startTime, taskId, projectId, userId, published false, recurring null,
+    excludeDays = the non-working days (weekends of the workspace week) of the period unless
+    includeNonWorkingDays}; with repeat: store `weeks` assignments, week i's period shifted
+    by 7·i days, all with `recurring {repeat: true, weeks, seriesId: <new 24-hex>}`; answer
+    201 with the stored list.
+    """
     body: Mapping[str, Any] = call.body or {}
     workspace = call.params["workspaceId"]
     world = _World(engine, workspace)
@@ -492,6 +542,11 @@ def _renumber(engine: Engine, series: list[Record]) -> list[Record]:
 
 @behaviour.handler("deleteRecurringAssignment")
 def delete_recurring(engine: Engine, call: Call) -> Reply:
+    """DELETE .../recurring/{assignmentId}: 404 if unknown; delete the assignment, and per
+    `seriesUpdateOption` (default THIS_ONE) also the later assignments of its series
+    (THIS_AND_FOLLOWING: period.start >= this one's) or the whole series (ALL); answer 200
+    with the deleted list.
+    """
     with engine.store.transaction():
         assignment = _load(engine, call)
         doomed = _targets(engine, assignment, call.params.get("seriesUpdateOption"))
@@ -505,6 +560,13 @@ def delete_recurring(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateRecurringAssignment")
 def update_recurring(engine: Engine, call: Call) -> Reply:
+    """PATCH .../recurring/{assignmentId}: 404 if unknown; 400 when `end` < `start` or
+    `taskId` not of the project; apply to this one / following / all of the series per
+    `seriesUpdateOption` (default THIS_ONE): this assignment's period = `start`..`end` (the
+    others keep their week, shifted by the same delta), fields given (billable, hoursPerDay,
+    includeNonWorkingDays, note, startTime, taskId) replace theirs; answer 200 with the
+    updated list.
+    """
     body: Mapping[str, Any] = call.body or {}
     world = _World(engine, call.params["workspaceId"])
     with engine.store.transaction():
@@ -530,6 +592,12 @@ def update_recurring(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("changeRecurringPeriod")
 def change_recurring_period(engine: Engine, call: Call) -> Reply:
+    """PUT .../series/{assignmentId}: 404 if unknown; with `repeat` true: make the series
+    `weeks` weeks long counted from the series' first assignment — create missing later
+    weeks (copies shifted by 7 days) or delete the surplus ones — and set `recurring.weeks`
+    on all; with `repeat` false: delete the following assignments of the series and set this
+    one's `recurring` to null; answer 200 with the series' assignments after the change.
+    """
     body: Mapping[str, Any] = call.body or {}
     world = _World(engine, call.params["workspaceId"])
     weeks = _weeks(body.get("weeks"))
@@ -567,6 +635,11 @@ def change_recurring_period(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("copyAssignment")
 def copy_assignment(engine: Engine, call: Call) -> Reply:
+    """POST .../{assignmentId}/copy: 404 if unknown; 400 unless body `userId` is a member;
+    copy the assignment (THIS_ONE, default) or it and the following (THIS_AND_FOLLOWING) or
+    its whole series (ALL) to `userId`: new ids, `published` false, a copied series gets one
+    new `seriesId`; answer 200 with the copies.
+    """
     body: Mapping[str, Any] = call.body or {}
     user = body.get("userId")
     world = _World(engine, call.params["workspaceId"])

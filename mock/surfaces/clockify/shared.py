@@ -39,6 +39,7 @@ def is_member(engine: Engine, workspace_id: str, user_id: str | None) -> bool:
 
 @behaviour.authorizer("clockify.member")
 def member(engine: Engine, call: Call) -> None:
+    """Every operation on a workspace: 403 "Access Denied" unless the caller is a member."""
     workspace_id = call.params.get("workspaceId")
     if workspace_id is not None and not is_member(engine, workspace_id, call.caller.actor):
         raise errors.Forbidden("Access Denied")
@@ -162,7 +163,9 @@ def reply(status: int, body: Any = None) -> Reply:
 
 @behaviour.handler("deleteAndReturn")
 def delete_and_return(engine: Engine, call: Call) -> Reply:
-    """Clockify answers most deletes with the record it just removed (200), not an empty 204."""
+    """Clockify answers most deletes with the record it just removed (200), not an empty 204:
+    DELETE of a client, holiday, task, tag, user group or template is the generic delete
+    answering the deleted record."""
     with engine.store.transaction():
         record = engine.load(call)
         engine.delete(call)

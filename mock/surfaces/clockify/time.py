@@ -36,11 +36,18 @@ def _unique_name(engine: Engine, workspace: str, name: str | None, own: str | No
 
 @behaviour.handler("listTags")
 def list_tags(engine: Engine, call: Call) -> Reply:
+    """GET .../tags: the generic list (name contains, archived eq, sort NAME/ID, paging)
+    plus: `strict-name-search=true` → name equals `name` (case-insensitive) instead of
+    contains; `excluded-ids` (repeatable) → drop those ids.
+    """
     return engine.list(call)
 
 
 @behaviour.handler("createTag")
 def create_tag(engine: Engine, call: Call) -> Reply:
+    """POST .../tags: 400 when `name` is missing/blank or another tag of the workspace has
+    the same name (case-insensitive); store {name, archived: false}; 201.
+    """
     body = dict(call.body or {})
     if not (body.get("name") or "").strip():  # the document leaves name optional; a tag has one
         raise errors.BadRequest("Tag name is required")
@@ -50,6 +57,9 @@ def create_tag(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateTag")
 def update_tag(engine: Engine, call: Call) -> Reply:
+    """PUT .../tags/{id}: merge `name`/`archived` (fields left out keep their value); 400
+    when the new name is blank or used by another tag of the workspace; answer 200.
+    """
     _unique_name(
         engine, call.params["workspaceId"], (call.body or {}).get("name"), call.params["id"]
     )
@@ -87,6 +97,22 @@ def _member(engine: Engine, call: Call, user: str) -> None:
 
 @behaviour.handler("createTimeEntry")
 def create_time_entry(engine: Engine, call: Call) -> Reply:
+    """POST .../time-entries scope [workspaceId] → userId = caller; POST
+    .../user/{userId}/time-entries scope [workspaceId, userId] → 404 if the user is no
+    member: with query `from-entry` (user variant) first copy description, projectId,
+    taskId, tagIds, billable, type from that entry of the workspace (400 if unknown) for the
+    fields the body leaves out; `start` default now; 400 when `end` < `start`, `projectId`
+    is not a project of the workspace, `taskId` not a task of that project (or given without
+    a project), a `tagIds` id not a tag of the workspace, or a `customFields` id not a
+    custom field of the workspace; `timeInterval` = {start, end (null when absent), duration
+    = ISO-8601 of end - start (null while running)}; when the new entry is running, stop the
+    user's current running timer at the new start; `customFieldValues` from `customFields`
+    (name/type from `custom_fields`, timeEntryId = the new id); `customAttributes` stored as
+    given; billable default = the project's billable (false without project); type default
+    REGULAR; isLocked false, kioskId null, invoiced false, approvalRequestId null;
+    hourlyRate/costRate = the member's project rate, else the member's workspace rate, else
+    the workspace rate (null when none); answer 201.
+    """
     body: Mapping[str, Any] = call.body or {}
     user = call.params.get("userId") or call.caller.actor or ""
     _member(engine, call, user)
@@ -103,13 +129,25 @@ def create_time_entry(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("getTimeEntry")
 def get_time_entry(engine: Engine, call: Call) -> Reply:
+    """GET .../time-entries/{id}: the generic get; with `hydrated=true` add `project` {id,
+    name, color, clientId, clientName, billable, archived, workspaceId} (null without
+    project), `task` {id, name, projectId, status} (null without task) and `tags` (the Tag
+    records of `tagIds`, [] when none).
+    """
     entry = load_entry(engine, call, call.params["id"])
     return Reply(200, _hydrated(engine, entry) if call.params.get("hydrated") else entry)
 
 
 @behaviour.handler("updateTimeEntry")
 def update_time_entry(engine: Engine, call: Call) -> Reply:
-    """PUT replaces the entry: what the body leaves out is cleared."""
+    """PUT replaces the entry: what the body leaves out is cleared.
+
+    PUT .../time-entries/{id}: replace description, projectId, taskId, tagIds, billable,
+    type, customFieldValues with the body's (left out → null/[]/false/REGULAR),
+    `timeInterval` from `start`/`end` (no end → running; duration recomputed); reference
+    checks as `createTimeEntry` (400); if the result is running, stop any other running
+    timer of the entry's user at this start; answer 200.
+    """
     body = call.body or {}
     with engine.store.transaction():
         entry = load_entry(engine, call, call.params["id"])
@@ -129,6 +167,10 @@ def update_time_entry(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("listInProgressTimeEntries")
 def list_in_progress(engine: Engine, call: Call) -> Reply:
+    """GET .../time-entries/status/in-progress: the workspace's entries with
+    `timeInterval.end` null, sorted by `timeInterval.start` descending, paged by
+    `page`/`page-size` (default 10).
+    """
     entries = [
         e
         for e in engine.store.scan(ENTRIES, {"workspaceId": call.params["workspaceId"]})
@@ -148,6 +190,9 @@ def _listed(engine: Engine, call: Call, entry_id: str) -> Record:
 
 @behaviour.handler("markTimeEntriesInvoiced")
 def mark_invoiced(engine: Engine, call: Call) -> Reply:
+    """PATCH .../time-entries/invoiced: 400 if any id is not a time entry of the workspace;
+    set `invoiced` = body `invoiced` on each; 200, no body.
+    """
     body = call.body or {}
     ids = body.get("timeEntryIds") or []
     with engine.store.transaction():
@@ -159,6 +204,15 @@ def mark_invoiced(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("listUserTimeEntries")
 def list_user_time_entries(engine: Engine, call: Call) -> Reply:
+    """GET .../user/{userId}/time-entries: 404 if the user is no member; the user's entries
+    of the workspace filtered by `description` (contains, case-insensitive), `start`
+    (timeInterval.start >= start), `end` (timeInterval.start <= end), `project` (projectId
+    eq), `task` (taskId eq), `tags` (tagIds contains any of them), `project-required`=true
+    (projectId not null), `task-required`=true (taskId not null), `in-progress`=true (end
+    null), `get-week-before` (start in [t - 7 days, t) and projectId or taskId not null);
+    sorted by `timeInterval.start` descending; paged by `page`/`page-size` (default 50);
+    `hydrated` as `getTimeEntry`.
+    """
     params = call.params
     user = params["userId"]
     _member(engine, call, user)
@@ -201,6 +255,10 @@ def list_user_time_entries(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("stopTimer")
 def stop_timer(engine: Engine, call: Call) -> Reply:
+    """PATCH .../user/{userId}/time-entries: the user's running entry in the workspace (404
+    when none); 400 when body `end` < its start; set `timeInterval.end` = `end`, `duration`
+    = end - start; answer 200 with the entry.
+    """
     body = call.body or {}
     with engine.store.transaction():
         current = running(engine, call.params["workspaceId"], call.params["userId"])
@@ -214,6 +272,10 @@ def stop_timer(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("deleteUserTimeEntries")
 def delete_user_time_entries(engine: Engine, call: Call) -> Reply:
+    """DELETE .../user/{userId}/time-entries: delete the entries of `time-entry-ids` that
+    belong to this user in this workspace (others skipped); answer 200 with the deleted
+    records.
+    """
     user = call.params["userId"]
     ids = call.params.get("time-entry-ids") or []
     deleted = []
@@ -232,6 +294,12 @@ def delete_user_time_entries(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("bulkUpdateTimeEntries")
 def bulk_update(engine: Engine, call: Call) -> Reply:
+    """PUT .../user/{userId}/time-entries: 400 when an item's `id` is not an entry of this
+    user in the workspace, or a reference check fails (as create) — nothing changed then;
+    merge each item's given fields (start/end → timeInterval, duration recomputed;
+    customFields → customFieldValues); answer 200 with the updated entries in body order
+    (hydrated as `getTimeEntry` when `hydrated=true`).
+    """
     items = call.body if isinstance(call.body, list) else []
     user = call.params["userId"]
     updated = []
@@ -249,6 +317,12 @@ def bulk_update(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("duplicateTimeEntry")
 def duplicate(engine: Engine, call: Call) -> Reply:
+    """POST .../user/{userId}/time-entries/{id}/duplicate: 404 unless the entry exists and
+    belongs to the user in the workspace; 400 when it is running; store a copy (new id, same
+    timeInterval, description, project, task, tags, billable, type, customFieldValues with
+    the new timeEntryId, rates; isLocked false, invoiced false, approvalRequestId null);
+    answer 201.
+    """
     with engine.store.transaction():
         entry = load_entry(engine, call, call.params["id"])
         if entry.get("userId") != call.params["userId"]:

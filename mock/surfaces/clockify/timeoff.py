@@ -6,6 +6,8 @@ every active member when ``everyoneIncludingNew``. A balance record (one per pol
 is made on first need with ``total`` and ``used`` 0; ``balance`` is always ``total - used``.
 Working days are Monday to Friday and a working day is 8 hours from 09:00 UTC (the mock keeps
 no per-user schedule here).
+
+Time off amounts are numbers in the policy's ``timeUnit`` (DAYS or HOURS).
 """
 
 from __future__ import annotations
@@ -132,6 +134,14 @@ def _balance_page(engine: Engine, call: Call, balances: list[Record], default_so
 # ---------------------------------------------------------------- balances
 @behaviour.handler("listPolicyBalances")
 def list_policy_balances(engine: Engine, call: Call) -> Reply:
+    """GET .../time-off/balance/policy/{policyId}: 404 unless the policy is in the workspace;
+    a balance (created when missing) for every user the policy applies to, with
+    `policyName`/`policyArchived`/`policyTimeUnit` from the policy, `userName` from the
+    user, `negativeBalanceAmount`/`negativeBalanceLimit` from `negativeBalance` (null/false
+    without); sorted by `sort` (USER→userName, POLICY→policyName, USED, BALANCE, TOTAL;
+    default USER) and `sort-order`, paged by `page`/`page-size` (default 50); answer
+    `{balances, count}` (count = all).
+    """
     with engine.store.transaction():
         policy = _policy(engine, call, "policyId")
         balances = [balance_of(engine, policy, u) for u in applies_to(engine, policy)]
@@ -140,6 +150,11 @@ def list_policy_balances(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updatePolicyBalances")
 def update_policy_balances(engine: Engine, call: Call) -> Reply:
+    """PATCH .../time-off/balance/policy/{policyId}: 404 unless the policy exists; 400 when a
+    `userIds` entry is not a member or the policy does not apply to them; for each user set
+    `balance` = `value` and `total` = `value` + `used` (create the record when missing);
+    keep `note` (not answered); answer 204.
+    """
     body = _body(call)
     value = body.get("value")
     if not isinstance(value, int | float):
@@ -160,6 +175,10 @@ def update_policy_balances(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("listUserBalances")
 def list_user_balances(engine: Engine, call: Call) -> Reply:
+    """GET .../time-off/balance/user/{userId}: 404 unless the user is a member; that user's
+    balances on every policy that applies to them (created when missing), sorted (default
+    POLICY) and paged as `listPolicyBalances`; answer `{balances, count}`.
+    """
     workspace, user_id = call.params["workspaceId"], call.params.get("userId")
     if not member_of_workspace(engine, workspace, user_id):
         raise errors.NotFound(f"User with id {user_id} doesn't exist")
@@ -175,6 +194,10 @@ def list_user_balances(engine: Engine, call: Call) -> Reply:
 # ---------------------------------------------------------------- policies
 @behaviour.handler("listTimeOffPolicies")
 def list_time_off_policies(engine: Engine, call: Call) -> Reply:
+    """GET .../time-off/policies: the workspace's `time_off_policies`, `name` contains
+    (case-insensitive), `status` ACTIVE → `archived` false, ARCHIVED → true, ALL/absent →
+    all; sorted by name; paged by `page`/`page-size` (default 50); bare array.
+    """
     status = call.params.get("status") or "ALL"
     policies = [
         p
@@ -254,6 +277,15 @@ def owned_or_400(
 
 @behaviour.handler("createTimeOffPolicy")
 def create_time_off_policy(engine: Engine, call: Call) -> Reply:
+    """POST .../time-off/policies: record from the body: scalar fields as sent (booleans
+    default false, `timeUnit` DAYS,
+    `color`/`icon`/`automaticAccrual`/`automaticTimeEntryCreation` null when absent);
+    `negativeBalance` without `amountValidForTimeUnit`; `userIds` = `users.ids`,
+    `userGroupIds` = `userGroups.ids` (`contains` DOES_NOT_CONTAIN → every other active
+    member / group of the workspace); `projectId` =
+    `automaticTimeEntryCreation.defaultEntities.projectId` (null when absent); 400 when a
+    referenced user, group, project or task is not in the workspace; answer 201.
+    """
     body = _body(call)
     collection = engine.surface.collections[POLICIES]
     record: Record = {
@@ -288,6 +320,9 @@ def create_time_off_policy(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("updateTimeOffPolicy")
 def update_time_off_policy(engine: Engine, call: Call) -> Reply:
+    """PUT .../time-off/policies/{id}: as `createTimeOffPolicy` onto the stored record
+    (fields the body leaves out keep their value; `timeUnit` never changes); answer 200.
+    """
     with engine.store.transaction():
         current = _policy(engine, call, "id")
         record = {**current, **_policy_fields(engine, call, _body(call))}
@@ -298,6 +333,9 @@ def update_time_off_policy(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("changeTimeOffPolicyStatus")
 def change_time_off_policy_status(engine: Engine, call: Call) -> Reply:
+    """PATCH .../time-off/policies/{id}: `status` ACTIVE → `archived` false, ARCHIVED →
+    `archived` true, ALL → 400; answer the policy (200).
+    """
     status = _body(call).get("status")
     if status not in ("ACTIVE", "ARCHIVED"):
         raise errors.BadRequest("status must be ACTIVE or ARCHIVED")
@@ -336,6 +374,22 @@ def _status(engine: Engine, call: Call, status: str, user: Mapping[str, Any], no
 
 @behaviour.handler("createTimeOffRequest")
 def create_time_off_request(engine: Engine, call: Call) -> Reply:
+    """POST .../policies/{policyId}/requests and
+    .../policies/{policyId}/users/{userId}/requests: 404 unless the policy (and path user,
+    a member) exists; user = path `userId` or the caller; requester = caller
+    (`requesterUserId`, `requesterUserName`); 400 when the policy is archived or does not
+    apply to the user, `period.end` < `period.start`, `isHalfDay` on a policy without
+    `allowHalfDay`, or (without `allowNegativeBalance`) the balance would drop below 0 (with
+    it, below -`negativeBalance.amount`); `timeOffPeriod` = {halfDay: isHalfDay,
+    halfDayPeriod: timeOffHalfDayPeriod or halfDayPeriod (NOT_DEFINED), halfDayHours:
+    first/second half of the user's working day when half day else null, period: {start,
+    end}}; `balanceDiff` = number of working days in the period (0.5 for a half day) for
+    DAYS, hours for HOURS; `status` = {statusType: PENDING, changed*: null, note: null} when
+    `approve.requiresApproval`, else APPROVED stamped with the caller (and `used` +=
+    balanceDiff); `balance` = the user's balance after it; `policyName`, `timeUnit`,
+    `userName`, `userEmail`, `userTimeZone` from policy and user; `createdAt` now; answer
+    200.
+    """
     workspace = call.params["workspaceId"]
     body = _body(call)
     policy = _policy(engine, call, "policyId")
@@ -431,6 +485,10 @@ def _status_type(record: Mapping[str, Any]) -> Any:
 
 @behaviour.handler("deleteTimeOffRequest")
 def delete_time_off_request(engine: Engine, call: Call) -> Reply:
+    """DELETE .../policies/{policyId}/requests/{requestId}: 404 unless the request is of that
+    policy; an APPROVED request gives its `balanceDiff` back (`used` -= balanceDiff); remove
+    it and answer it as it was (200).
+    """
     with engine.store.transaction():
         record = _request(engine, call)
         policy = engine.store.get(POLICIES, record["policyId"])
@@ -442,6 +500,12 @@ def delete_time_off_request(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("changeTimeOffRequestStatus")
 def change_time_off_request_status(engine: Engine, call: Call) -> Reply:
+    """PATCH .../policies/{policyId}/requests/{requestId}: 400 unless the request is PENDING
+    (same status: no-op); set `status` = {statusType: body status, note: body note,
+    changedAt: now, changedByUserId/changedByUserName: caller, changedForUserName: the
+    request's user}; APPROVED adds `balanceDiff` to the balance's `used` (and refreshes
+    `balance`); answer 200.
+    """
     body = _body(call)
     wanted = body.get("status")
     if wanted not in ("APPROVED", "REJECTED"):
@@ -465,6 +529,12 @@ def change_time_off_request_status(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("searchTimeOffRequests")
 def search_time_off_requests(engine: Engine, call: Call) -> Reply:
+    """POST .../time-off/requests: the workspace's `time_off_requests` with `createdAt` in
+    [`start`, `end`] (each optional), `status.statusType` in `statuses` (empty or containing
+    ALL: any), `userId` in `users` or in a member list of `userGroups` (both empty: any
+    user); newest `createdAt` first; paged by `page`/`pageSize` (default 1/50); answer
+    `{count, requests}` (count = all matching).
+    """
     body = _body(call)
     workspace = call.params["workspaceId"]
     start = parse_instant(body["start"]) if body.get("start") else None
@@ -495,6 +565,10 @@ def search_time_off_requests(engine: Engine, call: Call) -> Reply:
 # ---------------------------------------------------------------- user groups
 @behaviour.handler("addUserToGroup")
 def add_user_to_group(engine: Engine, call: Call) -> Reply:
+    """POST .../user-groups/{userGroupId}/users: 404 unless the group exists; 400 unless body
+    `userId` is a member of the workspace; append to `userIds` when absent; answer the group
+    (200).
+    """
     user_id = _body(call).get("userId")
     with engine.store.transaction():
         group = engine.load(call)
@@ -509,6 +583,10 @@ def add_user_to_group(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("removeUserFromGroup")
 def remove_user_from_group(engine: Engine, call: Call) -> Reply:
+    """DELETE .../user-groups/{userGroupId}/users/{userId}: 404 unless the group exists and
+    the path user is a member of the workspace; drop `userId` from `userIds` (absent: no
+    change); answer the group (200).
+    """
     user_id = call.params.get("userId")
     with engine.store.transaction():
         group = engine.load(call)
@@ -585,6 +663,14 @@ def _template(engine: Engine, call: Call, item: Any) -> Record:
 
 @behaviour.handler("createTemplates")
 def create_templates(engine: Engine, call: Call) -> Reply:
+    """POST .../templates: the body is a JSON **array** (the engine's "body must be a JSON
+    object" check in `Engine.handle` has to let this operation through); per item: 400
+    unless each `projectsAndTasks` project (and task, of that project) and each
+    `timeEntryIds` entry (the caller's) exists in the workspace; record {name, userId:
+    caller, weekStart (null when absent), projectsAndTasks, entries: copies of those time
+    entries ({id, billable, description, projectId, taskId, tagIds, timeInterval})}; answer
+    200 with the array of created templates, in body order.
+    """
     items = call.body if isinstance(call.body, list) else None
     if items is None:
         raise errors.BadRequest("The request body must be a JSON array of templates")

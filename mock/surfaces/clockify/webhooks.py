@@ -1,8 +1,8 @@
-"""Clockify webhooks: the handlers of workspaces.yaml (HANDLERS-workspaces.md) and their
-delivery. An operation that declares ``event: NAME`` (its ``x-understudy``) fires that event
-when it succeeds; every enabled webhook of the workspace for the event whose trigger sources
-match gets the answer's record POSTed to its URL in the background, with its token in
-``Clockify-Signature``, and each delivery is logged for ``listWebhookLogs``."""
+"""Clockify webhooks: the handlers of workspaces.yaml and their delivery. An operation that
+declares ``event: NAME`` (its ``x-understudy``) fires that event when it succeeds; every enabled
+webhook of the workspace for the event whose trigger sources match gets the answer's record
+POSTed to its URL in the background, with its token in ``Clockify-Signature``, and each delivery
+is logged for ``listWebhookLogs``."""
 
 from __future__ import annotations
 
@@ -66,6 +66,10 @@ def _webhook_list(all_hooks: list[Record], hooks: list[Record]) -> Reply:
 
 @behaviour.handler("listWebhooks")
 def list_webhooks(engine: Engine, call: Call) -> Reply:
+    """GET .../webhooks: the workspace's `webhooks` (`type` filters `webhookType`, a record
+    without one counting as USER_CREATED), sorted by name; answer `{webhooks,
+    workspaceWebhookCount}` (count = all webhooks of the workspace).
+    """
     hooks = _webhooks(engine, call.params["workspaceId"])
     wanted = call.params.get("type")
     chosen = [h for h in hooks if not wanted or (h.get("webhookType") or "USER_CREATED") == wanted]
@@ -74,6 +78,10 @@ def list_webhooks(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("listAddonWebhooks")
 def list_addon_webhooks(engine: Engine, call: Call) -> Reply:
+    """GET .../addons/{addonId}/webhooks: as `listWebhooks` for records with `webhookType`
+    ADDON and this `addonId` (the mock keeps no add-on registry: an unknown add-on has none,
+    200).
+    """
     hooks = _webhooks(engine, call.params["workspaceId"])
     addon = call.params["addonId"]
     chosen = [h for h in hooks if h.get("webhookType") == "ADDON" and h.get("addonId") == addon]
@@ -91,6 +99,14 @@ SOURCES = {
 
 @behaviour.handler("createWebhook")
 def create_webhook(engine: Engine, call: Call) -> Reply:
+    """POST .../webhooks: 400 if the caller already has 10 webhooks on the workspace or the
+    workspace 100, or a `triggerSource` id names no record of `triggerSourceType` in the
+    workspace (PROJECT_ID projects, USER_ID members, TAG_ID tags, TASK_ID tasks,
+    WORKSPACE_ID this workspace, ASSIGNMENT_ID assignments, EXPENSE_ID expenses); record:
+    the body, `enabled` true, `userId` caller, `workspaceId`, `authToken` a new random
+    JWT-like token (three base64url parts), `webhookType` ADDON with `addonId` when called
+    with an add-on token, else USER_CREATED with `addonId` null; answer 201.
+    """
     workspace, body = call.params["workspaceId"], call.body or {}
     kind = body.get("triggerSourceType")
     for source in body.get("triggerSource") or []:
@@ -119,6 +135,9 @@ def _load_webhook(engine: Engine, call: Call) -> Record:
 
 @behaviour.handler("regenerateWebhookToken")
 def regenerate_webhook_token(engine: Engine, call: Call) -> Reply:
+    """PATCH .../webhooks/{webhookId}/token: replace `authToken` with a new one; answer the
+    webhook (200).
+    """
     with engine.store.transaction():
         webhook = _load_webhook(engine, call)
         webhook = {**webhook, "authToken": _token(webhook["id"])}
@@ -129,7 +148,13 @@ def regenerate_webhook_token(engine: Engine, call: Call) -> Reply:
 @behaviour.handler("listWebhookLogs")
 def list_webhook_logs(engine: Engine, call: Call) -> Reply:
     """The webhook's deliveries: ``from``/``to`` on when the receiver answered, ``status``
-    SUCCEEDED (2xx) / FAILED / ALL, oldest first unless ``sortByNewest``; zero-based pages."""
+    SUCCEEDED (2xx) / FAILED / ALL, oldest first unless ``sortByNewest``; zero-based pages.
+
+    POST .../webhooks/{webhookId}/logs: 404 unless the webhook is in the workspace; the
+    deliveries the mock made for it, `respondedAt` within `from`/`to`,
+    `status` SUCCEEDED (2xx) / FAILED / ALL, oldest first or newest with `sortByNewest`;
+    zero-based `page` (default 0) of `size` (default 50); bare array.
+    """
     webhook = _load_webhook(engine, call)
     body = call.body if isinstance(call.body, Mapping) else {}
     logs = list(engine.store.scan(LOGS, {"webhookId": webhook["id"]}))

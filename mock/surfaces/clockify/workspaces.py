@@ -1,9 +1,13 @@
-"""Clockify handlers: workspaces, their members and roles (workspaces.yaml;
-HANDLERS-workspaces.md; the current user and member profiles, webhooks and entity changes have
-modules of their own).
+"""Clockify handlers: workspaces, their members and roles (workspaces.yaml; the current user
+and member profiles, webhooks and entity changes have modules of their own).
 
 A user's membership of a workspace is stored twice, in ``workspaces[].memberships`` and in
 ``users[].memberships`` (``targetId`` = the workspace); every write here changes both.
+
+"Member" means a WORKSPACE membership of the path workspace (any status); unless stated
+otherwise a path ``userId`` that is no member answers 404. ``user_roles`` records are
+``{id, userId, workspaceId, role: {id: entityId, name, source: {id, type}}}``; answers leave
+out their ``id``.
 """
 
 from __future__ import annotations
@@ -151,6 +155,23 @@ def _sorted_users(workspace: Record, users: list[Record], column: Any, order: An
 
 @behaviour.handler("listWorkspaceUsers")
 def list_workspace_users(engine: Engine, call: Call) -> Reply:
+    """GET .../users from the query, POST .../users/info from the body: users with a
+    membership of the workspace; filters `email`/`name` contains (case-insensitive);
+    `status` = the membership's status (ALL: any); `account-statuses`/`accountStatuses`
+    (comma-separated in the query) on the user's `status`, default ACTIVE,
+    PENDING_EMAIL_VERIFICATION, NOT_REGISTERED; `project-id`/`projectId`: members with
+    access (public project: every member; else in the project's `memberships` or in a user
+    group of it); body only: `roles` (users with a `user_roles` record of any of the roles
+    on the workspace, OWNER also matching WORKSPACE_ADMIN) and `userGroups` (members of any
+    of those `user_groups`). Sort by `sort-column` (ID→id, EMAIL→email, NAME→name,
+    NAME_LOWERCASE→casefolded name, ACCESS→membership status, HOURLYRATE/COSTRATE→the
+    membership's rate amount; default EMAIL) and `sort-order` (default ASCENDING); page by
+    `page`/`page-size` (default 1/50). `memberships` (default NONE → []): WORKSPACE = the
+    user's membership of this workspace, PROJECT = `{userId, targetId: projectId,
+    membershipType: PROJECT, ...}` from the workspace's projects' `memberships`, USERGROUP =
+    one per `user_groups` record holding the user, ALL = all three. `include-roles` adds
+    nothing (the User has no roles field). Bare array.
+    """
     workspace = _workspace(engine, call)
     query = call.body if call.binding.method == "POST" else None
     q: Mapping[str, Any] = query or {}
@@ -209,6 +230,11 @@ def list_workspace_users(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("listUserManagers")
 def list_user_managers(engine: Engine, call: Call) -> Reply:
+    """GET .../users/{userId}/managers: the members with a `user_roles` TEAM_MANAGER record
+    whose `role.id` is a `user_groups` record of the workspace holding the user (plus users
+    in such a group's `teamManagers`, when the record has that field); sort/page as
+    `listWorkspaceUsers` (default sort NAME); bare array of users.
+    """
     workspace, user = member(engine, call)
     groups = {
         g["id"]: g
@@ -240,6 +266,13 @@ def _public_role(record: Mapping[str, Any]) -> Record:
 
 @behaviour.handler("giveManagerRole")
 def give_manager_role(engine: Engine, call: Call) -> Reply:
+    """POST .../users/{userId}/roles: 400 unless `entityId` names, in the workspace, a
+    `user_groups` record (TEAM_MANAGER), a `projects` record (PROJECT_MANAGER) or the
+    workspace or a user group (WORKSPACE_ADMIN); add `{userId, workspaceId, role: {id:
+    entityId, name: role, source: {id: entityId, type: sourceType}}}` unless the same
+    (userId, role name, role id) exists; answer 201 with all the user's roles on the
+    workspace.
+    """
     body = call.body or {}
     role, entity = body.get("role"), body.get("entityId")
     with engine.store.transaction():
@@ -277,6 +310,9 @@ def give_manager_role(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("removeManagerRole")
 def remove_manager_role(engine: Engine, call: Call) -> Reply:
+    """DELETE .../users/{userId}/roles: delete the user's `user_roles` records with
+    `role.name` = `role` and `role.id` = `entityId` (none: nothing changes); answer 204.
+    """
     body = call.body or {}
     with engine.store.transaction():
         workspace, user = member(engine, call)
@@ -290,6 +326,10 @@ def remove_manager_role(engine: Engine, call: Call) -> Reply:
 # ---------------------------------------------------------------- workspaces
 @behaviour.handler("listMyWorkspaces")
 def list_my_workspaces(engine: Engine, call: Call) -> Reply:
+    """GET /v1/workspaces: workspaces where the caller's membership is ACTIVE; with `roles`,
+    only those where the caller has a `user_roles` record of any of them (OWNER matches only
+    OWNER: owners are not counted as admins); sorted by name; bare array.
+    """
     caller = call.caller.actor or ""
     user = engine.store.get(USERS, caller) or {}
     ids = {
@@ -358,6 +398,20 @@ def _default_settings() -> Record:
 
 @behaviour.handler("createWorkspace")
 def create_workspace(engine: Engine, call: Call) -> Reply:
+    """POST /v1/workspaces: new workspace: `name` (default "<caller name>'s workspace"),
+    `cakeOrganizationId` = `organizationId` or null, `hourlyRate`/`costRate` {0, USD},
+    `currencies` [{code USD, new id, isDefault true}], `featureSubscriptionType` null,
+    `features` [], `imageUrl` "", `subdomain` {enabled false, name null}, `memberships`
+    [caller ACTIVE, rates null] (also added to the caller's user record),
+    `workspaceSettings` defaults (adminOnlyPages [],
+    automaticLock/lockTimeEntries/lockTimeZone null, round {minutes "0", round "Round to
+    nearest"}, workingDays MONDAY-FRIDAY, timeTrackingMode DEFAULT, numberFormat
+    COMMA_PERIOD, currencyFormat CURRENCY_SPACE_VALUE, durationFormat FULL,
+    entityCreationPermissions all ADMINS, booleans false except defaultBillableProjects,
+    isProjectPublicByDefault, projectFavorites, canSeeTracker, trackTimeDownToSecond,
+    activeBillableHours, onlyAdminsCreateProject, onlyAdminsSeeBillableRates = true); a
+    `user_roles` OWNER record {role.id = workspace id}; answer 201.
+    """
     body = call.body or {}
     caller = engine.store.get(USERS, call.caller.actor or "")
     if caller is None:
@@ -394,6 +448,9 @@ def create_workspace(engine: Engine, call: Call) -> Reply:
 
 def _rate_setter(field: str) -> Callable[[Engine, Call], Reply]:
     def set_rate(engine: Engine, call: Call) -> Reply:
+        """PUT .../cost-rate | hourly-rate: the workspace's rate = {amount, currency: the
+        workspace's currency}; ``since`` is accepted but no rate history is kept; answer the
+        workspace."""
         with engine.store.transaction():
             workspace = _workspace(engine, call)
             workspace[field] = money(engine, workspace["id"], call.body or {})
@@ -409,6 +466,8 @@ behaviour.handler("setWorkspaceHourlyRate")(_rate_setter("hourlyRate"))
 
 def _member_rate_setter(field: str) -> Callable[[Engine, Call], Reply]:
     def set_rate(engine: Engine, call: Call) -> Reply:
+        """PUT .../users/{userId}/cost-rate | hourly-rate: the membership's rate = {amount,
+        currency: the workspace's currency} on both sides; answer the workspace."""
         with engine.store.transaction():
             workspace, user = member(engine, call)
             rate = money(engine, workspace["id"], call.body or {})
@@ -424,6 +483,9 @@ behaviour.handler("setMemberHourlyRate")(_member_rate_setter("hourlyRate"))
 
 @behaviour.handler("setMembershipStatus")
 def set_membership_status(engine: Engine, call: Call) -> Reply:
+    """PUT .../users/{userId}: set the member's `membershipStatus` to ACTIVE/INACTIVE on both
+    sides; answer the workspace.
+    """
     status = (call.body or {}).get("status")
     with engine.store.transaction():
         workspace, user = member(engine, call)
@@ -435,6 +497,13 @@ def set_membership_status(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("addUserToWorkspace")
 def add_user_to_workspace(engine: Engine, call: Call) -> Reply:
+    """POST .../users: find the user by `email` (case-insensitive) or create one (`name` =
+    the email's local part, `status` NOT_REGISTERED, default `settings`, no custom fields);
+    400 if already a member that is not INACTIVE/DECLINED (an INACTIVE/DECLINED one goes
+    back to PENDING); add a PENDING membership (rates null) on both sides; `send-email`
+    changes nothing in the mock; answer 200 with the workspace. Seats and paid plans are not
+    modelled.
+    """
     email = str((call.body or {}).get("email") or "").strip()
     if "@" not in email:
         raise errors.BadRequest(f"'{email}' is not an email address")
@@ -472,5 +541,8 @@ def add_user_to_workspace(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("removeUserFromWorkspace")
 def remove_user_from_workspace(engine: Engine, call: Call) -> Reply:
+    """DELETE .../users/{userId}, deprecated: 404 unless member; change nothing; answer 200
+    with the workspace.
+    """
     workspace, _ = member(engine, call)  # deprecated in Clockify: it changes nothing
     return Reply(200, workspace)
