@@ -29,9 +29,11 @@ from starlette.middleware.cors import CORSMiddleware
 from understudy import binding, specs
 from understudy.mock import auth, behaviour, errors
 from understudy.mock.admin import Admin
+from understudy.mock.aliases import Aliases
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine
 from understudy.mock.guard import Guard, Journal
+from understudy.mock.limits import Limiter, MemoryWindows, configured, parse_option
 from understudy.mock.store import MemoryStore
 from understudy.mock.validators import VALIDATOR_MAP
 
@@ -62,7 +64,11 @@ class Mock:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         self.stores: dict[str, MemoryStore] = {}
+        self.limiters: dict[str, Limiter] = {}  # per surface that declares a rate limit
+        self.windows = MemoryWindows()  # the rate limits' counters
         self.mounted: list[Mounted] = []
+        self.aliases: list[tuple[str, str]] = []  # (alias, the prefix it stands for)
+        self._alias_mounts: dict[str, Mounted] = {}  # alias → its mount (for error shapes)
         self.journal = Journal(self.config.journal_size)
         app_class = {"flask": connexion.FlaskApp, "async": connexion.AsyncApp}.get(self.config.app)
         if app_class is None:
@@ -77,12 +83,18 @@ class Mock:
             )
         if self.config.root_surface and self.config.root_surface not in chosen:
             raise specs.SpecError(f"--root-surface {self.config.root_surface} is not served")
+        if self.config.rate_limit is not None:
+            try:
+                parse_option(self.config.rate_limit)
+            except ValueError as refused:
+                raise specs.SpecError(str(refused)) from None
         for name in chosen:
             self.stores[name] = MemoryStore()
             for mount in available[name]:
                 self._add(mount)
         # longest prefix first, so /clockify/reports wins over a root mount
         self.mounted.sort(key=lambda m: len(m.prefix), reverse=True)
+        self.aliases.sort(key=lambda pair: len(pair[0]), reverse=True)
         for exc in (ProblemException, HTTPException, Exception):
             self.app.add_error_handler(exc, self._on_error)
         # Each lands just outside connexion's exception layer, the later one inside the
@@ -97,6 +109,7 @@ class Mock:
             max_age=600,
         )
         self.app.add_middleware(Admin, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
+        self.app.add_middleware(Aliases, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
         self.app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
 
     # ---------------------------------------------------------------- mounting
@@ -108,9 +121,14 @@ class Mock:
             self.stores[mount.surface],
             behaviour=behaviour.load(mount.behaviour, mount.surface),
         )
-        prefix = mount.prefix
+        rule = configured(surface.rate_limit, self.config.rate_limit)
+        if rule and mount.surface not in self.limiters:  # one count over all of its mounts
+            self.limiters[mount.surface] = Limiter(rule, self.windows)
+        prefix, aliases = mount.prefix, mount.aliases
         if self.config.root_surface == mount.surface:  # /edm → "", /clockify/api → /api
             prefix = mount.prefix.removeprefix("/" + mount.surface)
+            aliases = tuple(a.removeprefix("/" + mount.surface) for a in aliases)
+        self.aliases += [(alias, prefix) for alias in aliases]
         routes = [
             (
                 _template_regex(prefix + path),
@@ -122,13 +140,16 @@ class Mock:
         asynchronous = isinstance(self.app, connexion.AsyncApp)
         mounted = Mounted(mount, prefix, spec, surface, engine, routes, asynchronous)
         self.mounted.append(mounted)
+        self._alias_mounts.update(dict.fromkeys(aliases, mounted))
         spec.pop("servers", None)  # the mount's base path is the server
         self.app.add_api(
             spec,
             base_path=prefix or None,
             name=mount.name,
             resolver=_EngineResolver(mounted),
-            security_map=_security_map(self.config, surface, self.stores[mount.surface]),
+            security_map=_security_map(
+                self.config, surface, self.stores[mount.surface], self.limiters.get(mount.surface)
+            ),
             validator_map=VALIDATOR_MAP,
             strict_validation=True,
             validate_responses=self.config.validate_responses,
@@ -137,6 +158,15 @@ class Mock:
 
     def mount_for(self, path: str) -> Mounted | None:
         return next((m for m in self.mounted if m.matches(path)), None)
+
+    def surface_for(self, path: str) -> Mounted | None:
+        """The mount whose prefix or alias ``path`` is under (an alias answers even where
+        it has no operation: its errors still come in the surface's shape)."""
+        found = self.mount_for(path)
+        for alias, _ in self.aliases:
+            if path.startswith(alias + "/") and (found is None or len(found.prefix) < len(alias)):
+                return self._alias_mounts[alias]
+        return found
 
     def allowed_methods(self, path: str) -> frozenset[str]:
         """The methods of the path item a request path matches; empty when none does.
@@ -164,7 +194,7 @@ class Mock:
         errors_: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[bytes, str, dict[str, str]]:
-        mounted = self.mount_for(path)
+        mounted = self.surface_for(path)
         style = mounted.surface.errors if mounted else binding.ErrorShape()
         body, content_type = errors.render(style, status, detail, path, errors_)
         headers = dict(headers or {})
@@ -209,6 +239,7 @@ class Mock:
 
         for store in self.stores.values():
             store.load({}, replace=True)
+        self.windows.clear()
         if self.config.demo if demo is None else demo:
             demo_data.load(self)
 
@@ -327,8 +358,11 @@ def _no_content(mounted: Mounted, headers: dict[str, str]) -> Any:
     return response
 
 
-def _security_map(config: Config, surface: binding.Surface, store: MemoryStore) -> dict[str, type]:
-    """Security handlers bound to this mock's configuration and this surface's claims."""
+def _security_map(
+    config: Config, surface: binding.Surface, store: MemoryStore, limiter: Limiter | None
+) -> dict[str, type]:
+    """Security handlers bound to this mock's configuration and this surface's claims; a
+    request counts against the surface's rate limit once its credential is valid."""
     if surface.auth.get("type") == "jwt":
 
         def verify(token: str) -> dict[str, Any]:
@@ -347,7 +381,12 @@ def _security_map(config: Config, surface: binding.Surface, store: MemoryStore) 
                 # request; this one takes the token and nothing else
                 def check(request: Any) -> Any:
                     kind, token = self.get_auth_header_value(request)
-                    return fn(token) if kind == "bearer" else NO_VALUE
+                    if kind != "bearer":
+                        return NO_VALUE
+                    info = fn(token)
+                    if limiter:
+                        limiter.check("Authorization", token, request.path_params)
+                    return info
 
                 return check
 
@@ -386,7 +425,12 @@ def _security_map(config: Config, surface: binding.Surface, store: MemoryStore) 
                             fn(presented, header)
                     source = request.headers if loc == "header" else request.query_params
                     key = source.get(name)
-                    return NO_VALUE if key is None else fn(key, name)
+                    if key is None:
+                        return NO_VALUE
+                    info = fn(key, name)
+                    if limiter:
+                        limiter.check(name, key, request.path_params)
+                    return info
 
                 return check
 

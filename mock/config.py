@@ -31,6 +31,7 @@ class Config:
     validate_responses: bool = False  # the test suite turns it on: the mock never lies
     max_body: int = MiB
     journal_size: int = 200
+    rate_limit: str | None = None  # None: as the specs declare; "off"; or N per window, any key
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

@@ -152,6 +152,21 @@ class Paging:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """``surface.rate_limit``: at most ``limit`` requests in any ``window`` seconds per
+    credential (and per value of the ``per`` path parameter, when the path has it)."""
+
+    limit: int
+    window: float
+    credentials: tuple[str, ...]  # the header names it counts; empty: every credential
+    per: str | None = None
+    message: str = "Too many requests"
+
+    def applies_to(self, header: str) -> bool:
+        return not self.credentials or header.lower() in (c.lower() for c in self.credentials)
+
+
+@dataclass(frozen=True)
 class Binding:
     """One operation's binding to a generic behaviour."""
 
@@ -207,6 +222,7 @@ class Surface:
     audit: tuple[str, ...]
     observe: tuple[str, ...]  # reactions to every successful answer (mock.engine observers)
     bindings: dict[str, Binding]  # by operationId
+    rate_limit: RateLimit | None = None
 
 
 def read_surface(name: str, spec: dict[str, Any]) -> Surface:
@@ -258,7 +274,35 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         audit=tuple(surface.get("audit", ())),
         observe=tuple(surface.get("observe", ())),
         bindings=bindings,
+        rate_limit=_rate_limit(name, spec, surface.get("rate_limit")),
     )
+
+
+def _rate_limit(name: str, spec: dict[str, Any], decl: Any) -> RateLimit | None:
+    """``credentials`` names security schemes; the rule counts the headers they are sent in."""
+    if decl is None:
+        return None
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    unknown = [c for c in decl.get("credentials", ()) if c not in schemes]
+    if unknown:
+        raise BindingError(f"{name}: rate_limit names unknown security schemes {unknown}")
+    headers = tuple(
+        "Authorization" if schemes[c].get("type") == "http" else schemes[c]["name"]
+        for c in decl.get("credentials", ())
+    )
+    try:
+        rule = RateLimit(
+            limit=int(decl["limit"]),
+            window=float(decl.get("window", 1)),
+            credentials=headers,
+            per=decl.get("per"),
+            message=str(decl.get("message", "Too many requests")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BindingError(f"{name}: rate_limit needs a number `limit`: {exc}") from None
+    if rule.limit < 1 or rule.window <= 0:
+        raise BindingError(f"{name}: rate_limit limit and window must be positive")
+    return rule
 
 
 def _collection(spec: dict[str, Any], name: str, decl: dict[str, Any]) -> Collection:

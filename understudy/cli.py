@@ -46,6 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
         fixture=args.fixture,
         demo=False if args.empty else None,
         validate_responses=True if args.validate_responses else None,
+        rate_limit=args.rate_limit,
     )
     print(
         f"understudy {__version__}: loading specs and the demo tenant …",
@@ -147,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--validate-responses",
         action="store_true",
         help="check every response against the spec (slower; a 500 names the mismatch)",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        metavar="off|N",
+        help="the specs' rate limits (Clockify: 50/s per add-on token and workspace): off, or"
+        " N requests per window for every credential, API keys included",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     serve.set_defaults(run=_serve)

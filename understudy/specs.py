@@ -36,6 +36,9 @@ class Mount:
     prefix: str
     files: tuple[Path, ...]
     behaviour: str | None = None  # the package of the surface's Python (mock.behaviour)
+    # other documented base paths of the same API (Clockify's reports: /report/v1 on
+    # regional hosts, /v1 on their own host), served as if they were the prefix
+    aliases: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -65,7 +68,8 @@ def surfaces() -> dict[str, tuple[Mount, ...]]:
                 surface,
                 m["prefix"],
                 tuple(SPEC_DIR / f for f in m["specs"]),
-                entry.get("behaviour"),
+                behaviour=entry.get("behaviour"),
+                aliases=tuple(m.get("aliases", ())),
             )
             for m in entry["mounts"]
         )
