@@ -42,6 +42,7 @@ def run(
     params: dict[str, str] | None = None,
     refusals: tuple[int, ...] = (409, 422),
     progress: Callable[[str], None] | None = None,
+    rate_limit: str | None = None,  # "N/s": stay under the implementation's declared limit
 ) -> None:
     config: dict[str, Any] = {
         "base-url": base_url,
@@ -59,6 +60,8 @@ def run(
         "phases": {name: {"enabled": name in phases} for name in PHASES},
         "parameters": dict(params or {}),
     }
+    if rate_limit:
+        config["rate-limit"] = rate_limit
     # the specs declare their links; inferred ones chained list answers into ids of "None"
     config["phases"]["stateful"]["inference"] = {"algorithms": []}
     if seed is not None:  # a seeded run is the same everywhere: no replay of saved examples

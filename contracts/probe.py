@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ class Probe:
         counter: Counter,
         trail: list[str],
         timeout: float = 30.0,
+        pace: Callable[[], None] | None = None,  # waits before each request (a rate limit)
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = headers
@@ -33,6 +35,7 @@ class Probe:
         self.counter = counter
         self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
         self.trail = trail  # curl commands of this check (shared by A and B), oldest first
+        self.pace = pace
 
     def request(
         self,
@@ -43,6 +46,8 @@ class Probe:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
+        if self.pace:
+            self.pace()
         self.counter.requests += 1
         self.trail.append(self.curl(method, path, json_body, params, headers))
         return self.client.request(method, path, json=json_body, params=params, headers=headers)

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from understudy import binding, specs
-from understudy.contracts import conformance, semantic
+from understudy.contracts import conformance, limits, semantic
 from understudy.contracts.outcome import Counter, Outcome, Result
 from understudy.contracts.probe import Probe
 from understudy.errors import UsageError
@@ -39,7 +39,7 @@ class Options:
 
 
 def all_checks() -> list[str]:
-    return [*conformance.check_names(), *semantic.REGISTRY]
+    return [*conformance.check_names(), *semantic.REGISTRY, limits.CHECK]
 
 
 def verify(options: Options, progress: Callable[[str], None] | None = None) -> Result:
@@ -77,10 +77,17 @@ def verify(options: Options, progress: Callable[[str], None] | None = None) -> R
             params=options.params,
             refusals=surface.refusals,
             progress=progress,
+            rate_limit=limits.pace(surface.rate_limit, options.headers),
         )
     semantic_checks = [c for c in chosen if c in semantic.REGISTRY]
     if semantic_checks:
         _semantic(spec, surface, options, semantic_checks, result, progress)
+    if limits.CHECK in chosen:  # last: its burst spends the credential's budget
+        counter = Counter()
+        result.outcomes.append(
+            limits.check(spec, surface, options.base_url, options.headers, options.params, counter)
+        )
+        result.requests += counter.requests
     result.seconds = time.perf_counter() - started
     return result
 
@@ -95,15 +102,19 @@ def _semantic(
 ) -> None:
     counter = Counter()
     selected = set(options.operations)
+    rule = surface.rate_limit  # keep under the declared limit when A's or B's credential counts
+    pace_a = limits.Pacer(rule) if rule and limits.pace(rule, options.headers) else None
+    others = options.other_headers or {}
+    pace_b = limits.Pacer(rule) if rule and limits.pace(rule, others) else None
     for plan in semantic.plans(surface):
         ops = [plan.create, plan.get, plan.list, plan.update, plan.delete, *plan.actions.values()]
         if selected and not selected & {op.operation_id for op in ops if op}:
             continue
         for name in names:
             trail: list[str] = []
-            a = Probe(options.base_url, options.headers, "A", counter, trail)
+            a = Probe(options.base_url, options.headers, "A", counter, trail, pace=pace_a)
             b = (
-                Probe(options.base_url, options.other_headers, "B", counter, trail)
+                Probe(options.base_url, options.other_headers, "B", counter, trail, pace=pace_b)
                 if options.other_headers
                 else None
             )
