@@ -27,7 +27,7 @@ from starlette.formparsers import MultiPartException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
-from understudy.mock import auth, behaviour, errors
+from understudy.mock import auth, behaviour, errors, spec_loading
 from understudy.mock.admin import Admin
 from understudy.mock.aliases import Aliases
 from understudy.mock.config import Config
@@ -142,7 +142,8 @@ class Mock:
         self.mounted.append(mounted)
         self._alias_mounts.update(dict.fromkeys(aliases, mounted))
         spec.pop("servers", None)  # the mount's base path is the server
-        self.app.add_api(
+        spec_loading.add_api(
+            self.app,
             spec,
             base_path=prefix or None,
             name=mount.name,
@@ -255,13 +256,19 @@ class _EngineResolver(Resolver):
     def __init__(self, mounted: Mounted) -> None:
         super().__init__()
         self.mounted = mounted
+        # each of connexion's middlewares resolves every operation again: build a view once
+        self.resolved: dict[str, Resolution] = {}
 
     def resolve(self, operation: Any) -> Resolution:
         raw = operation._operation  # the Operation is half-built here: read the raw dict
+        if raw["operationId"] in self.resolved:
+            return self.resolved[raw["operationId"]]
         bound = self.mounted.surface.bindings[raw["operationId"]]
         params = _parameters(self.mounted.spec, raw, operation.path)
         view = _view(self.mounted, bound, params)
-        return Resolution(view, f"{self.mounted.mount.name}.{bound.operation_id}")
+        resolution = Resolution(view, f"{self.mounted.mount.name}.{bound.operation_id}")
+        self.resolved[raw["operationId"]] = resolution
+        return resolution
 
 
 def _upload(file: Any) -> dict[str, Any]:

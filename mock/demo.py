@@ -1,10 +1,16 @@
-"""The deterministic demo tenant the mock starts with, and the credentials to use it."""
+"""The deterministic demo tenant the mock starts with, and the credentials to use it.
+
+Generating a tenant takes seconds (Faker's pools, every record); the same surface, size,
+seed, spec and code give the same bytes, so a generated tenant is kept in the on-disk cache
+(``understudy.cache``) under a key of all of them and read back on the next start.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import understudy.fixtures as fixtures
+from understudy import cache, specs
 from understudy.mock import auth
 
 if TYPE_CHECKING:
@@ -21,6 +27,7 @@ def load(mock: Mock) -> dict[str, int]:
 
 
 _generated: dict[tuple[str, str, int], Any] = {}  # (surface, size or fixture, seed)
+_CACHED_RECORDS = 50_000  # at most medium-sized tenants go to disk (large is ~280k records)
 
 
 def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
@@ -60,16 +67,44 @@ def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
 
 def _tenant(mock: Mock, surface: str) -> Any:
     """The surface's demo tenant, generated once per (surface, size, seed)."""
-    if surface not in getattr(fixtures, "SURFACES", ()):
-        return None
     config = mock.config
     if config.fixture:
         key = (surface, config.fixture, 0)
         if key not in _generated:
-            named = fixtures.load_named(config.fixture)
-            _generated[key] = named if named.surface == surface else None
+            import understudy.fixtures as fixtures
+
+            named = fixtures.load_named(config.fixture) if surface in fixtures.SURFACES else None
+            _generated[key] = named if named and named.surface == surface else None
         return _generated[key]
     key = (surface, config.size, config.seed)
     if key not in _generated:
-        _generated[key] = fixtures.generate(surface, size=config.size, seed=config.seed)
+        _generated[key] = _generate(surface, config.size, config.seed)
     return _generated[key]
+
+
+def _generate(surface: str, size: str, seed: int) -> Any:
+    """``fixtures.generate`` (None for a surface without a world builder), through the disk
+    cache: a hit does not even import the generators (and Faker)."""
+    content = specs.fingerprint(specs.whole(surface))
+    entry_key = cache.key("tenant", surface, size, str(seed), content)
+    tenant = cache.get("tenant", entry_key)
+    if tenant is not cache.MISS:
+        return tenant
+    import understudy.fixtures as fixtures
+
+    if surface not in fixtures.SURFACES:
+        return None
+    generated = fixtures.generate(surface, size=size, seed=seed)
+    tenant = Demo(generated.collections, generated.credentials)
+    if sum(generated.counts().values()) <= _CACHED_RECORDS:
+        cache.put("tenant", entry_key, tenant)
+    return tenant
+
+
+@dataclass
+class Demo:
+    """What the mock uses of a generated tenant; a class of this module, so that reading it
+    back from the cache does not import ``understudy.fixtures``."""
+
+    collections: dict[str, list[dict[str, Any]]]
+    credentials: dict[str, Any]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import yaml
 
 import understudy.openapi as _spec_package
+from understudy import cache
 from understudy.errors import SpecError
 
 SPEC_DIR = Path(_spec_package.__file__).resolve().parent
@@ -84,7 +87,28 @@ def spec_files() -> list[Path]:
 
 
 @functools.cache
-def _bundle(files: tuple[Path, ...]) -> dict[str, Any]:
+def _bundle(files: tuple[Path, ...]) -> bytes:
+    """The bundle of ``files``, pickled: from the disk cache when none of the files it was
+    made from changed, else built (and cached)."""
+    entry_key = cache.key(*(str(f) for f in files))
+    cached = cache.get("bundle", entry_key)
+    if cached is not cache.MISS and all(_digest(p) == d for p, d in cached["sources"].items()):
+        return cached["bundle"]
+    bundled, read = _build(files)
+    blob = pickle.dumps(bundled, protocol=pickle.HIGHEST_PROTOCOL)
+    cache.put("bundle", entry_key, {"sources": {p: _digest(p) for p in read}, "bundle": blob})
+    return blob
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _build(files: tuple[Path, ...]) -> tuple[dict[str, Any], set[Path]]:
+    """Bundle ``files``; also the set of every file read (the listed ones and their refs)."""
     docs = [read_yaml(f) for f in files]
     bundle: dict[str, Any] = {
         "openapi": docs[0]["openapi"],
@@ -120,7 +144,7 @@ def _bundle(files: tuple[Path, ...]) -> dict[str, Any]:
         for tag in doc.get("tags", []):
             tags.setdefault(tag["name"], tag)
     bundle["tags"] = list(tags.values())
-    return bundle
+    return bundle, seen
 
 
 def _merge_binding(target: dict[str, Any], binding: dict[str, Any], path: Path) -> None:
@@ -156,8 +180,14 @@ def _localise(node: Any, origin: Path, pending: list[Path]) -> Any:
 
 
 def bundle(mount: Mount) -> dict[str, Any]:
-    """The mount's specs as one self-contained document (a fresh copy per call)."""
-    return copy.deepcopy(_bundle(mount.files))
+    """The mount's specs as one self-contained document (a fresh copy per call: unpickling
+    is several times faster than a deep copy)."""
+    return pickle.loads(_bundle(mount.files))
+
+
+def fingerprint(mount: Mount) -> str:
+    """A hash of the mount's bundled content: it changes whenever a file it reads changes."""
+    return hashlib.sha256(_bundle(mount.files)).hexdigest()
 
 
 def mount(surface: str, index: int = 0) -> Mount:
