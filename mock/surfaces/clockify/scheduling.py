@@ -4,6 +4,7 @@ An assignment schedules a user on a project for ``hoursPerDay`` hours on each co
 its ``period`` (UTC days, both ends included; the non-working days listed in ``excludeDays``
 do not count). A recurring series is one assignment per week, all sharing
 ``recurring.seriesId``. Ranges ``start``..``end`` select assignments whose period overlaps them.
+Creating, changing and copying assignments is in recurring.py.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from understudy.mock import errors
-from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
+from understudy.mock.engine import Call, Engine, Reply, iso, parse_instant
 from understudy.mock.surfaces.clockify import behaviour
-from understudy.mock.surfaces.clockify.shared import ids_match, is_member
+from understudy.mock.surfaces.clockify.shared import ids_match
 
 Record = dict[str, Any]
 ASSIGNMENTS = "assignments"
@@ -37,7 +38,7 @@ def _instant(value: Any, name: str) -> datetime:
         raise errors.BadRequest(f"{name} must be a date-time (yyyy-MM-ddThh:mm:ssZ)") from None
 
 
-def _range(source: Mapping[str, Any]) -> tuple[datetime, datetime]:
+def date_range(source: Mapping[str, Any]) -> tuple[datetime, datetime]:
     if source.get("start") is None or source.get("end") is None:
         raise errors.BadRequest("start and end are required")
     start, end = _instant(source["start"], "start"), _instant(source["end"], "end")
@@ -46,7 +47,7 @@ def _range(source: Mapping[str, Any]) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _period(assignment: Mapping[str, Any]) -> tuple[datetime, datetime]:
+def period(assignment: Mapping[str, Any]) -> tuple[datetime, datetime]:
     period = assignment.get("period") or {}
     return parse_instant(period["start"]), parse_instant(period["end"])
 
@@ -54,7 +55,7 @@ def _period(assignment: Mapping[str, Any]) -> tuple[datetime, datetime]:
 def _overlaps(assignment: Mapping[str, Any], start: datetime, end: datetime) -> bool:
     if not assignment.get("period"):
         return False
-    first, last = _period(assignment)
+    first, last = period(assignment)
     return first <= end and last >= start
 
 
@@ -69,7 +70,7 @@ def _midnight(day: date) -> str:
     return iso(datetime.combine(day, time(), UTC))
 
 
-def _exclude_days(
+def exclude_days(
     start: datetime, end: datetime, include_non_working: bool, working_days: list[str]
 ) -> list[Record]:
     """The period's non-working days (weekends of the workspace week) unless they count."""
@@ -84,7 +85,7 @@ def _exclude_days(
 
 def _counted_days(assignment: Mapping[str, Any], start: datetime, end: datetime) -> list[date]:
     """The days of the assignment inside ``start``..``end`` that count (not excluded)."""
-    first, last = _period(assignment)
+    first, last = period(assignment)
     excluded = {d["date"][:10] for d in assignment.get("excludeDays") or [] if d.get("date")}
     low, high = max(first, start), min(last, end)
     if high < low:
@@ -98,7 +99,7 @@ def _hours(assignment: Mapping[str, Any], start: datetime, end: datetime) -> flo
 
 
 # ---------------------------------------------------------------- workspace look-ups
-class _World:
+class World:
     """The workspace's projects, clients, users and memberships, read once per request."""
 
     def __init__(self, engine: Engine, workspace: str) -> None:
@@ -147,14 +148,14 @@ def _assignments(engine: Engine, workspace: str) -> list[Record]:
     ]
 
 
-def _load(engine: Engine, call: Call) -> Record:
+def load_assignment(engine: Engine, call: Call) -> Record:
     assignment = engine.store.get(ASSIGNMENTS, call.params["assignmentId"])
     if assignment is None or assignment.get("workspaceId") != call.params["workspaceId"]:
         raise errors.NotFound(f"Assignment with id {call.params['assignmentId']} doesn't exist")
     return assignment
 
 
-def _hydrated(world: _World, assignment: Record) -> Record:
+def _hydrated(world: World, assignment: Record) -> Record:
     project = world.projects.get(assignment["projectId"]) or {}
     return {
         "id": assignment["id"],
@@ -181,7 +182,7 @@ def _contains(text: str | None, *haystack: str | None) -> bool:
     return not needle or any(needle in (h or "").casefold() for h in haystack)
 
 
-def _names_match(world: _World, assignment: Record, text: str | None) -> bool:
+def _names_match(world: World, assignment: Record, text: str | None) -> bool:
     project = world.projects.get(assignment["projectId"]) or {}
     return _contains(
         text,
@@ -213,7 +214,7 @@ def _member_status_ok(status: str, spec: Mapping[str, Any] | None) -> bool:
     return status in wanted
 
 
-def _user_selected(world: _World, user: str, body: Mapping[str, Any]) -> bool:
+def _user_selected(world: World, user: str, body: Mapping[str, Any]) -> bool:
     users, groups = body.get("userFilter"), body.get("userGroupFilter")
     status = (world.members.get(user) or {}).get("membershipStatus") or "ACTIVE"
     return (
@@ -237,8 +238,8 @@ def list_assignments(engine: Engine, call: Call) -> Reply:
     `sort-order`; paged by `page`/`page-size` (default 50).
     """
     params = call.params
-    start, end = _range(params)
-    world = _World(engine, params["workspaceId"])
+    start, end = date_range(params)
+    world = World(engine, params["workspaceId"])
     rows = [
         _hydrated(world, a)
         for a in _assignments(engine, params["workspaceId"])
@@ -252,7 +253,7 @@ def list_assignments(engine: Engine, call: Call) -> Reply:
 
 
 def _project_totals(
-    world: _World, project: Record, assignments: Iterable[Record], start: datetime, end: datetime
+    world: World, project: Record, assignments: Iterable[Record], start: datetime, end: datetime
 ) -> Record:
     mine = sorted(
         (a for a in assignments if a["projectId"] == project["id"]),
@@ -287,8 +288,8 @@ def list_project_totals(engine: Engine, call: Call) -> Reply:
     """
     posted = call.binding.method.upper() == "POST"
     source: Mapping[str, Any] = (call.body or {}) if posted else call.params
-    start, end = _range(source)
-    world = _World(engine, call.params["workspaceId"])
+    start, end = date_range(source)
+    world = World(engine, call.params["workspaceId"])
     status = source.get("statusFilter") if posted else None
     chosen = [
         a
@@ -309,8 +310,8 @@ def get_project_totals(engine: Engine, call: Call) -> Reply:
     one `AssignmentProjectTotals` of that project (empty `assignments`, totalHours 0 when
     none).
     """
-    start, end = _range(call.params)
-    world = _World(engine, call.params["workspaceId"])
+    start, end = date_range(call.params)
+    world = World(engine, call.params["workspaceId"])
     project = world.projects.get(call.params["projectId"])
     if project is None:
         raise errors.NotFound(f"Project with id {call.params['projectId']} doesn't exist")
@@ -319,7 +320,7 @@ def get_project_totals(engine: Engine, call: Call) -> Reply:
 
 
 def _user_totals(
-    world: _World, user: str, assignments: Iterable[Record], start: datetime, end: datetime
+    world: World, user: str, assignments: Iterable[Record], start: datetime, end: datetime
 ) -> Record:
     per_day: dict[date, float] = {}
     for assignment in assignments:
@@ -355,8 +356,8 @@ def list_user_totals(engine: Engine, call: Call) -> Reply:
     userName.
     """
     body: Mapping[str, Any] = call.body or {}
-    start, end = _range(body)
-    world = _World(engine, call.params["workspaceId"])
+    start, end = date_range(body)
+    world = World(engine, call.params["workspaceId"])
     chosen = [
         a
         for a in _assignments(engine, world.workspace_id)
@@ -382,8 +383,8 @@ def get_user_totals(engine: Engine, call: Call) -> Reply:
     by `page`/`page-size`.
     """
     params = call.params
-    start, end = _range(params)
-    world = _World(engine, params["workspaceId"])
+    start, end = date_range(params)
+    world = World(engine, params["workspaceId"])
     user = params["userId"]
     if user not in world.members:
         raise errors.NotFound(f"User {user} is not a member of the workspace")
@@ -402,8 +403,8 @@ def publish_assignments(engine: Engine, call: Call) -> Reply:
     body (`notifyUsers` only recorded, nothing sent).
     """
     body: Mapping[str, Any] = call.body or {}
-    start, end = _range(body)
-    world = _World(engine, call.params["workspaceId"])
+    start, end = date_range(body)
+    world = World(engine, call.params["workspaceId"])
     with engine.store.transaction():
         for assignment in _assignments(engine, world.workspace_id):
             if (
@@ -414,254 +415,3 @@ def publish_assignments(engine: Engine, call: Call) -> Reply:
             ):
                 engine.store.put(ASSIGNMENTS, assignment["id"], {**assignment, "published": True})
     return Reply(200)  # notifyUsers: the mock sends nothing
-
-
-# ---------------------------------------------------------------- writing
-def _check_task(engine: Engine, project: str, task: str | None) -> None:
-    if not task:
-        return
-    record = engine.store.get("tasks", task)
-    if record is None or record.get("projectId") != project:
-        raise errors.BadRequest(f"Task {task} doesn't belong to project {project}")
-
-
-def _with_period(world: _World, assignment: Record, start: datetime, end: datetime) -> Record:
-    """The assignment over ``start``..``end``, its excluded days recomputed."""
-    excluded = _exclude_days(
-        start,
-        end,
-        bool(assignment.get("includeNonWorkingDays")),
-        world.working_days(assignment["userId"]),
-    )
-    return {**assignment, "period": {"start": iso(start), "end": iso(end)}, "excludeDays": excluded}
-
-
-def _shifted(world: _World, assignment: Record, delta: timedelta) -> Record:
-    first, last = _period(assignment)
-    return _with_period(world, assignment, first + delta, last + delta)
-
-
-def _new_id(engine: Engine) -> str:
-    return new_id(engine.surface.collections[ASSIGNMENTS], engine.clock.now())
-
-
-def _weeks(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
-        raise errors.BadRequest("weeks must be a whole number from 1 to 99")
-    return value
-
-
-@behaviour.handler("createRecurringAssignment")
-def create_recurring(engine: Engine, call: Call) -> Reply:
-    """POST .../assignments/recurring: 400 unless `userId` is a member, `projectId` a project
-    of the workspace (and `taskId` a task of that project) and `end` >= `start`; without
-    `recurringAssignment.repeat`: store one assignment {period {start, end}, hoursPerDay,
-    billable (default the project's billable, else true), includeNonWorkingDays (default
-    false), note, startTime, taskId, projectId, userId, published false, recurring null,
-    excludeDays = the non-working days (weekends of the workspace week) of the period unless
-    includeNonWorkingDays}; with repeat: store `weeks` assignments, week i's period shifted
-    by 7·i days, all with `recurring {repeat: true, weeks, seriesId: <new 24-hex>}`; answer
-    201 with the stored list.
-    """
-    body: Mapping[str, Any] = call.body or {}
-    workspace = call.params["workspaceId"]
-    world = _World(engine, workspace)
-    start, end = _range(body)
-    user, project_id = body.get("userId"), body.get("projectId")
-    if not user or not is_member(engine, workspace, user):
-        raise errors.BadRequest(f"User {user} is not a member of the workspace")
-    project = world.projects.get(project_id or "")
-    if project is None:
-        raise errors.BadRequest(f"Project doesn't belong to Workspace: {project_id}")
-    _check_task(engine, project["id"], body.get("taskId"))
-    hours = body.get("hoursPerDay")
-    if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0 <= hours <= 24:
-        raise errors.BadRequest("hoursPerDay must be a number from 0 to 24")
-    repeat = body.get("recurringAssignment") or {}
-    weeks = _weeks(repeat.get("weeks")) if repeat.get("repeat") else 1
-    series = None
-    if repeat.get("repeat"):
-        series = {"repeat": True, "weeks": weeks, "seriesId": _new_id(engine)}
-    template: Record = {
-        "workspaceId": workspace,
-        "userId": user,
-        "projectId": project["id"],
-        "taskId": body.get("taskId"),
-        "billable": bool(body.get("billable", project.get("billable", True))),
-        "hoursPerDay": hours,
-        "includeNonWorkingDays": bool(body.get("includeNonWorkingDays", False)),
-        "note": body.get("note"),
-        "startTime": body.get("startTime"),
-        "published": False,
-        "recurring": series,
-    }
-    created = []
-    with engine.store.transaction():
-        for week in range(weeks):
-            record = {"id": _new_id(engine), **template}
-            record = _with_period(world, record, start + week * WEEK, end + week * WEEK)
-            engine.store.put(ASSIGNMENTS, record["id"], record)
-            created.append(record)
-    return Reply(201, created)
-
-
-def _series(engine: Engine, assignment: Record) -> list[Record]:
-    """The assignments of the assignment's series by start (just itself when a one-off)."""
-    series = (assignment.get("recurring") or {}).get("seriesId")
-    if not series:
-        return [assignment]
-    members = [
-        a
-        for a in engine.store.scan(ASSIGNMENTS, {"workspaceId": assignment["workspaceId"]})
-        if (a.get("recurring") or {}).get("seriesId") == series
-    ]
-    return sorted(members, key=lambda a: (_period(a)[0], a["id"]))
-
-
-def _targets(engine: Engine, assignment: Record, option: str | None) -> list[Record]:
-    """The assignments a ``seriesUpdateOption`` names (THIS_ONE by default)."""
-    if option == "ALL":
-        return _series(engine, assignment)
-    if option == "THIS_AND_FOLLOWING":
-        begins = _period(assignment)[0]
-        return [a for a in _series(engine, assignment) if _period(a)[0] >= begins]
-    return [assignment]
-
-
-def _renumber(engine: Engine, series: list[Record]) -> list[Record]:
-    """Keep ``recurring.weeks`` equal to the number of assignments left in the series."""
-    out = []
-    for record in series:
-        recurring = record.get("recurring")
-        if recurring and recurring.get("weeks") != len(series):
-            record = {**record, "recurring": {**recurring, "weeks": len(series)}}
-            engine.store.put(ASSIGNMENTS, record["id"], record)
-        out.append(record)
-    return out
-
-
-@behaviour.handler("deleteRecurringAssignment")
-def delete_recurring(engine: Engine, call: Call) -> Reply:
-    """DELETE .../recurring/{assignmentId}: 404 if unknown; delete the assignment, and per
-    `seriesUpdateOption` (default THIS_ONE) also the later assignments of its series
-    (THIS_AND_FOLLOWING: period.start >= this one's) or the whole series (ALL); answer 200
-    with the deleted list.
-    """
-    with engine.store.transaction():
-        assignment = _load(engine, call)
-        doomed = _targets(engine, assignment, call.params.get("seriesUpdateOption"))
-        gone = {a["id"] for a in doomed}
-        for record in doomed:
-            engine.store.delete(ASSIGNMENTS, record["id"])
-        left = [a for a in _series(engine, assignment) if a["id"] not in gone]
-        _renumber(engine, left)
-    return Reply(200, doomed)
-
-
-@behaviour.handler("updateRecurringAssignment")
-def update_recurring(engine: Engine, call: Call) -> Reply:
-    """PATCH .../recurring/{assignmentId}: 404 if unknown; 400 when `end` < `start` or
-    `taskId` not of the project; apply to this one / following / all of the series per
-    `seriesUpdateOption` (default THIS_ONE): this assignment's period = `start`..`end` (the
-    others keep their week, shifted by the same delta), fields given (billable, hoursPerDay,
-    includeNonWorkingDays, note, startTime, taskId) replace theirs; answer 200 with the
-    updated list.
-    """
-    body: Mapping[str, Any] = call.body or {}
-    world = _World(engine, call.params["workspaceId"])
-    with engine.store.transaction():
-        assignment = _load(engine, call)
-        start, end = _range(body)
-        _check_task(engine, assignment["projectId"], body.get("taskId"))
-        old_start, old_end = _period(assignment)
-        changes = {k: body[k] for k in EDITABLE if k in body}
-        updated = []
-        for record in _targets(engine, assignment, body.get("seriesUpdateOption")):
-            first, last = _period(record)
-            record = {**record, **changes}
-            if record["id"] == assignment["id"]:
-                record = _with_period(world, record, start, end)
-            else:  # the others keep their week, moved as this one moved
-                record = _with_period(
-                    world, record, first + (start - old_start), last + (end - old_end)
-                )
-            engine.store.put(ASSIGNMENTS, record["id"], record)
-            updated.append(record)
-    return Reply(200, updated)
-
-
-@behaviour.handler("changeRecurringPeriod")
-def change_recurring_period(engine: Engine, call: Call) -> Reply:
-    """PUT .../series/{assignmentId}: 404 if unknown; with `repeat` true: make the series
-    `weeks` weeks long counted from the series' first assignment — create missing later
-    weeks (copies shifted by 7 days) or delete the surplus ones — and set `recurring.weeks`
-    on all; with `repeat` false: delete the following assignments of the series and set this
-    one's `recurring` to null; answer 200 with the series' assignments after the change.
-    """
-    body: Mapping[str, Any] = call.body or {}
-    world = _World(engine, call.params["workspaceId"])
-    weeks = _weeks(body.get("weeks"))
-    with engine.store.transaction():
-        assignment = _load(engine, call)
-        series = _series(engine, assignment)
-        if not body.get("repeat"):  # a one-off: the following weeks go
-            begins = _period(assignment)[0]
-            for record in series:
-                if _period(record)[0] > begins:
-                    engine.store.delete(ASSIGNMENTS, record["id"])
-            single = {**assignment, "recurring": None}
-            engine.store.put(ASSIGNMENTS, single["id"], single)
-            earlier = [a for a in series if _period(a)[0] < begins]
-            return Reply(200, [*_renumber(engine, earlier), single])
-        seed = series[0]
-        series_id = (seed.get("recurring") or {}).get("seriesId") or _new_id(engine)
-        recurring = {"repeat": True, "weeks": weeks, "seriesId": series_id}
-        by_week = {round((_period(a)[0] - _period(seed)[0]) / WEEK): a for a in series}
-        kept = []
-        for index, record in sorted(by_week.items()):
-            if index >= weeks:
-                engine.store.delete(ASSIGNMENTS, record["id"])
-            else:
-                kept.append({**record, "recurring": recurring})
-        for index in range(weeks):
-            if index not in by_week:
-                copy = {**seed, "id": _new_id(engine), "published": False}
-                kept.append({**_shifted(world, copy, index * WEEK), "recurring": recurring})
-        kept.sort(key=lambda a: (_period(a)[0], a["id"]))
-        for record in kept:
-            engine.store.put(ASSIGNMENTS, record["id"], record)
-    return Reply(200, kept)
-
-
-@behaviour.handler("copyAssignment")
-def copy_assignment(engine: Engine, call: Call) -> Reply:
-    """POST .../{assignmentId}/copy: 404 if unknown; 400 unless body `userId` is a member;
-    copy the assignment (THIS_ONE, default) or it and the following (THIS_AND_FOLLOWING) or
-    its whole series (ALL) to `userId`: new ids, `published` false, a copied series gets one
-    new `seriesId`; answer 200 with the copies.
-    """
-    body: Mapping[str, Any] = call.body or {}
-    user = body.get("userId")
-    world = _World(engine, call.params["workspaceId"])
-    with engine.store.transaction():
-        assignment = _load(engine, call)
-        if not user or not is_member(engine, world.workspace_id, user):
-            raise errors.BadRequest(f"User {user} is not a member of the workspace")
-        sources = _targets(engine, assignment, body.get("seriesUpdateOption"))
-        recurring = None  # one copy is a one-off; copied weeks form a new series
-        if len(sources) > 1:
-            recurring = {"repeat": True, "weeks": len(sources), "seriesId": _new_id(engine)}
-        copies = []
-        for source in sources:
-            copy = {
-                **source,
-                "id": _new_id(engine),
-                "userId": user,
-                "published": False,
-                "recurring": recurring,
-            }
-            first, last = _period(copy)
-            copy = _with_period(world, copy, first, last)  # the new user's working days
-            engine.store.put(ASSIGNMENTS, copy["id"], copy)
-            copies.append(copy)
-    return Reply(200, copies)

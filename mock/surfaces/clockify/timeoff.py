@@ -1,5 +1,5 @@
-"""Clockify handlers of time-off-groups.yaml: time off policies, requests and balances, user
-groups' members and the (deprecated) week templates.
+"""Clockify handlers of time-off-groups.yaml: time off policies, requests and balances (user
+groups and templates are in groups.py).
 
 A policy *applies to* a user in its ``userIds``, in one of its ``userGroupIds`` groups, or to
 every active member when ``everyoneIncludingNew``. A balance record (one per policy and user)
@@ -32,13 +32,12 @@ POLICIES = "time_off_policies"
 REQUESTS = "time_off_requests"
 BALANCES = "time_off_balances"
 GROUPS = "user_groups"
-TEMPLATES = "templates"
 WORK_HOURS = 8
 WORK_START = 9  # hour (UTC) a working day starts
 
 
 # ---------------------------------------------------------------- small helpers
-def _body(call: Call) -> Mapping[str, Any]:
+def body_of(call: Call) -> Mapping[str, Any]:
     return call.body if isinstance(call.body, Mapping) else {}
 
 
@@ -155,7 +154,7 @@ def update_policy_balances(engine: Engine, call: Call) -> Reply:
     `balance` = `value` and `total` = `value` + `used` (create the record when missing);
     keep `note` (not answered); answer 204.
     """
-    body = _body(call)
+    body = body_of(call)
     value = body.get("value")
     if not isinstance(value, int | float):
         raise errors.BadRequest("value is required")
@@ -286,7 +285,7 @@ def create_time_off_policy(engine: Engine, call: Call) -> Reply:
     `automaticTimeEntryCreation.defaultEntities.projectId` (null when absent); 400 when a
     referenced user, group, project or task is not in the workspace; answer 201.
     """
-    body = _body(call)
+    body = body_of(call)
     collection = engine.surface.collections[POLICIES]
     record: Record = {
         "id": new_id(collection, engine.clock.now()),
@@ -325,7 +324,7 @@ def update_time_off_policy(engine: Engine, call: Call) -> Reply:
     """
     with engine.store.transaction():
         current = _policy(engine, call, "id")
-        record = {**current, **_policy_fields(engine, call, _body(call))}
+        record = {**current, **_policy_fields(engine, call, body_of(call))}
         record["timeUnit"] = current.get("timeUnit") or "DAYS"
         engine.store.put(POLICIES, record["id"], record)
     return Reply(200, record)
@@ -336,7 +335,7 @@ def change_time_off_policy_status(engine: Engine, call: Call) -> Reply:
     """PATCH .../time-off/policies/{id}: `status` ACTIVE → `archived` false, ARCHIVED →
     `archived` true, ALL → 400; answer the policy (200).
     """
-    status = _body(call).get("status")
+    status = body_of(call).get("status")
     if status not in ("ACTIVE", "ARCHIVED"):
         raise errors.BadRequest("status must be ACTIVE or ARCHIVED")
     with engine.store.transaction():
@@ -391,7 +390,7 @@ def create_time_off_request(engine: Engine, call: Call) -> Reply:
     200.
     """
     workspace = call.params["workspaceId"]
-    body = _body(call)
+    body = body_of(call)
     policy = _policy(engine, call, "policyId")
     user_id = call.params.get("userId") or call.caller.actor or ""
     if not member_of_workspace(engine, workspace, user_id):
@@ -506,7 +505,7 @@ def change_time_off_request_status(engine: Engine, call: Call) -> Reply:
     request's user}; APPROVED adds `balanceDiff` to the balance's `used` (and refreshes
     `balance`); answer 200.
     """
-    body = _body(call)
+    body = body_of(call)
     wanted = body.get("status")
     if wanted not in ("APPROVED", "REJECTED"):
         raise errors.BadRequest("status must be APPROVED or REJECTED")
@@ -535,7 +534,7 @@ def search_time_off_requests(engine: Engine, call: Call) -> Reply:
     user); newest `createdAt` first; paged by `page`/`pageSize` (default 1/50); answer
     `{count, requests}` (count = all matching).
     """
-    body = _body(call)
+    body = body_of(call)
     workspace = call.params["workspaceId"]
     start = parse_instant(body["start"]) if body.get("start") else None
     end = parse_instant(body["end"]) if body.get("end") else None
@@ -560,122 +559,3 @@ def search_time_off_requests(engine: Engine, call: Call) -> Reply:
         found.append(record)
     found = sort_by(found, "createdAt", "DESCENDING")
     return Reply(200, {"count": len(found), "requests": engine.page(call, found).items})
-
-
-# ---------------------------------------------------------------- user groups
-@behaviour.handler("addUserToGroup")
-def add_user_to_group(engine: Engine, call: Call) -> Reply:
-    """POST .../user-groups/{userGroupId}/users: 404 unless the group exists; 400 unless body
-    `userId` is a member of the workspace; append to `userIds` when absent; answer the group
-    (200).
-    """
-    user_id = _body(call).get("userId")
-    with engine.store.transaction():
-        group = engine.load(call)
-        if not member_of_workspace(engine, call.params["workspaceId"], user_id):
-            raise errors.BadRequest(f"User {user_id} is not a member of the workspace")
-        users = list(group.get("userIds") or [])
-        if user_id not in users:
-            group = {**group, "userIds": [*users, user_id]}
-            engine.store.put(GROUPS, group["id"], group)
-    return Reply(200, group)
-
-
-@behaviour.handler("removeUserFromGroup")
-def remove_user_from_group(engine: Engine, call: Call) -> Reply:
-    """DELETE .../user-groups/{userGroupId}/users/{userId}: 404 unless the group exists and
-    the path user is a member of the workspace; drop `userId` from `userIds` (absent: no
-    change); answer the group (200).
-    """
-    user_id = call.params.get("userId")
-    with engine.store.transaction():
-        group = engine.load(call)
-        if not member_of_workspace(engine, call.params["workspaceId"], user_id):
-            raise errors.NotFound(f"User with id {user_id} doesn't exist")
-        users = list(group.get("userIds") or [])
-        if user_id in users:
-            group = {**group, "userIds": [u for u in users if u != user_id]}
-            engine.store.put(GROUPS, group["id"], group)
-    return Reply(200, group)
-
-
-@behaviour.handler("deleteUserGroup")
-def delete_user_group(engine: Engine, call: Call) -> Reply:
-    """Delete the group (answering it, as Clockify does) and every mention of it: policies'
-    ``userGroupIds``, tasks' ``userGroupIds`` and projects' USERGROUP memberships."""
-    workspace = call.params["workspaceId"]
-    with engine.store.transaction():
-        group = engine.load(call)
-        engine.store.delete(GROUPS, group["id"])
-        for collection in (POLICIES, "tasks"):
-            for record in list(engine.store.scan(collection, {"workspaceId": workspace})):
-                if group["id"] in (record.get("userGroupIds") or []):
-                    kept = [g for g in record["userGroupIds"] if g != group["id"]]
-                    engine.store.put(collection, record["id"], {**record, "userGroupIds": kept})
-        for project in list(engine.store.scan("projects", {"workspaceId": workspace})):
-            members = project.get("memberships") or []
-            kept = [
-                m
-                for m in members
-                if not (m.get("membershipType") == "USERGROUP" and m.get("userId") == group["id"])
-            ]
-            if len(kept) != len(members):
-                engine.store.put("projects", project["id"], {**project, "memberships": kept})
-    return Reply(200, group)
-
-
-# ---------------------------------------------------------------- templates
-def _template(engine: Engine, call: Call, item: Any) -> Record:
-    """A template record from one request item, its references checked (400)."""
-    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
-        raise errors.BadRequest("Each template needs a name")
-    workspace = call.params["workspaceId"]
-    pairs = []
-    for pair in item.get("projectsAndTasks") or []:
-        project, task = (pair or {}).get("projectId"), (pair or {}).get("taskId")
-        owned_or_400(engine, "projects", project, workspace, "Project")
-        if task:
-            record = owned_or_400(engine, "tasks", task, workspace, "Task")
-            if record.get("projectId") != project:
-                raise errors.BadRequest(f"Task {task} doesn't belong to project {project}")
-        pairs.append({"projectId": project, "taskId": task or None})
-    entries = []
-    for entry_id in item.get("timeEntryIds") or []:
-        entry = engine.store.get("time_entries", str(entry_id))
-        if (
-            not entry
-            or entry.get("workspaceId") != workspace
-            or entry.get("userId") != call.caller.actor
-        ):
-            raise errors.BadRequest(f"TimeEntry {entry_id} doesn't belong to the user")
-        fields = ("id", "billable", "description", "projectId", "taskId", "tagIds", "timeInterval")
-        entries.append({f: entry.get(f) for f in fields})
-    return {
-        "id": new_id(engine.surface.collections[TEMPLATES], engine.clock.now()),
-        "workspaceId": workspace,
-        "name": item["name"],
-        "userId": call.caller.actor,
-        "weekStart": item.get("weekStart"),
-        "projectsAndTasks": pairs,
-        "entries": entries,
-    }
-
-
-@behaviour.handler("createTemplates")
-def create_templates(engine: Engine, call: Call) -> Reply:
-    """POST .../templates: the body is a JSON **array** (the engine's "body must be a JSON
-    object" check in `Engine.handle` has to let this operation through); per item: 400
-    unless each `projectsAndTasks` project (and task, of that project) and each
-    `timeEntryIds` entry (the caller's) exists in the workspace; record {name, userId:
-    caller, weekStart (null when absent), projectsAndTasks, entries: copies of those time
-    entries ({id, billable, description, projectId, taskId, tagIds, timeInterval})}; answer
-    200 with the array of created templates, in body order.
-    """
-    items = call.body if isinstance(call.body, list) else None
-    if items is None:
-        raise errors.BadRequest("The request body must be a JSON array of templates")
-    with engine.store.transaction():
-        created = [_template(engine, call, item) for item in items]
-        for record in created:
-            engine.store.put(TEMPLATES, record["id"], record)
-    return Reply(200, created)
