@@ -82,3 +82,12 @@ def test_the_rules_see_every_layer() -> None:
     """A rule over no modules would pass forever: each layer has modules to check."""
     kinds = {layer(m) for m, _ in modules()}
     assert {"core", "mock", "surface", "fixtures", "contracts"} <= kinds
+
+
+MAX_LINES = 600  # past this a module holds more than one idea: split it (STYLE.md)
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=[m for m, _ in modules()])
+def test_modules_stay_small(module: str, path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{module} has {lines} lines; split it by what it holds"
