@@ -49,6 +49,17 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="a header for the second tenant's requests (repeatable)",
     )
     verify.add_argument(
+        "--other-app-token",
+        help="bearer token of the first tenant for another application (app isolation checks)",
+    )
+    verify.add_argument(
+        "--other-app-header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a header for that application's requests (repeatable)",
+    )
+    verify.add_argument(
         "--param",
         action="append",
         default=[],
@@ -116,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
             base_url=args.base_url.rstrip("/"),
             headers=parse_headers(args.header, args.token),
             other_headers=parse_headers(args.other_header, args.other_token) or None,
+            other_app_headers=parse_headers(args.other_app_header, args.other_app_token) or None,
             mount=args.mount,
             max_examples=args.max_examples,
             workers=args.workers,

@@ -28,12 +28,18 @@ class Probe:
         trail: list[str],
         timeout: float = 30.0,
         pace: Callable[[], None] | None = None,  # waits before each request (a rate limit)
+        client: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = headers
-        self.name = name  # "A" or "B"
+        self.name = name  # "A", "B", or "C" (another application)
         self.counter = counter
-        self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        # a client shared between checks (its own closes with the probe): making one costs
+        # tens of milliseconds, mostly its TLS context
+        self.shared = client is not None
+        self.client = client or httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=timeout
+        )
         self.trail = trail  # curl commands of this check (shared by A and B), oldest first
         self.pace = pace
 
@@ -71,4 +77,5 @@ class Probe:
         return " ".join(parts)
 
     def close(self) -> None:
-        self.client.close()
+        if not self.shared:
+            self.client.close()

@@ -43,6 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--understudy-other-header", action="append", default=[], help="'Name: value' for B"
     )
     group.addoption(
+        "--understudy-other-app-token", help="a token of the first tenant for another app"
+    )
+    group.addoption(
         "--understudy-param", action="append", default=[], help="NAME=VALUE, a fixed parameter"
     )
     group.addoption("--understudy-max-examples", type=int, default=10)
@@ -61,6 +64,7 @@ def understudy_options(request: pytest.FixtureRequest) -> Options:
         base_url=base_url.rstrip("/"),
         headers=parse_headers(get("--understudy-header"), get("--understudy-token")),
         other_headers=other or None,
+        other_app_headers=parse_headers([], get("--understudy-other-app-token")) or None,
         max_examples=get("--understudy-max-examples"),
         seed=get("--understudy-seed"),
         params=parse_params(get("--understudy-param")),

@@ -15,10 +15,22 @@ from typing import Any
 import httpx
 
 from understudy import binding, specs
-from understudy.contracts import conformance, limits, semantic
+from understudy.contracts import (
+    conformance,
+    derived,
+    isolation,
+    lifecycle,
+    limits,
+    lists,
+    semantic,
+    updates,
+)
 from understudy.contracts.outcome import Counter, Outcome, Result
 from understudy.contracts.probe import Probe
 from understudy.errors import UsageError
+
+# the modules whose checks register themselves in ``semantic.REGISTRY`` when imported
+CHECK_MODULES = (semantic, isolation, lifecycle, lists, updates, derived)
 
 
 @dataclass
@@ -27,6 +39,7 @@ class Options:
     base_url: str
     headers: dict[str, str] = field(default_factory=dict)  # identity A
     other_headers: dict[str, str] | None = None  # identity B, another tenant
+    other_app_headers: dict[str, str] | None = None  # A's tenant through another application
     mount: int = 0  # which mount of the surface (clockify has two)
     max_examples: int = 10
     workers: int = 1  # 2+ hit a CPython 3.11 race ("AST constructor recursion depth mismatch")
@@ -102,23 +115,56 @@ def _semantic(
 ) -> None:
     counter = Counter()
     selected = set(options.operations)
-    rule = surface.rate_limit  # keep under the declared limit when A's or B's credential counts
-    pace_a = limits.Pacer(rule) if rule and limits.pace(rule, options.headers) else None
-    others = options.other_headers or {}
-    pace_b = limits.Pacer(rule) if rule and limits.pace(rule, others) else None
+    rule = surface.rate_limit  # keep under the declared limit when a credential counts
+    identities = {
+        "A": options.headers,
+        "B": options.other_headers,
+        "C": options.other_app_headers,
+    }
+    base_url = options.base_url.rstrip("/")
+    clients = {
+        label: (
+            headers,
+            httpx.Client(base_url=base_url, headers=headers, timeout=30),
+            limits.Pacer(rule) if rule and limits.pace(rule, headers) else None,
+        )
+        for label, headers in identities.items()
+        if headers is not None
+    }
+    try:
+        _run_plans(spec, surface, options, names, result, progress, counter, clients, selected)
+    finally:
+        for _, client, _ in clients.values():
+            client.close()
+    result.requests += counter.requests
+
+
+def _run_plans(
+    spec: dict[str, Any],
+    surface: binding.Surface,
+    options: Options,
+    names: list[str],
+    result: Result,
+    progress: Callable[[str], None] | None,
+    counter: Counter,
+    clients: dict[str, tuple[dict[str, str], httpx.Client, limits.Pacer | None]],
+    selected: set[str],
+) -> None:
     for plan in semantic.plans(surface):
-        ops = [plan.create, plan.get, plan.list, plan.update, plan.delete, *plan.actions.values()]
+        ops = [plan.create, plan.get, plan.list, plan.update, plan.delete, plan.handled_create]
+        ops += plan.actions.values()
         if selected and not selected & {op.operation_id for op in ops if op}:
             continue
         for name in names:
             trail: list[str] = []
-            a = Probe(options.base_url, options.headers, "A", counter, trail, pace=pace_a)
-            b = (
-                Probe(options.base_url, options.other_headers, "B", counter, trail, pace=pace_b)
-                if options.other_headers
-                else None
-            )
-            ctx = semantic.Context(spec, surface, a, b, options.params)
+            probes = {
+                label: Probe(
+                    options.base_url, headers, label, counter, trail, pace=pacer, client=client
+                )
+                for label, (headers, client, pacer) in clients.items()
+            }
+            a, b, c = probes["A"], probes.get("B"), probes.get("C")
+            ctx = semantic.Context(spec, surface, a, b, options.params, other_app=c)
             outcome = Outcome(name, plan.label, passed=True)
             try:
                 semantic.REGISTRY[name](ctx, plan)
@@ -131,13 +177,13 @@ def _semantic(
                 outcome.passed, outcome.message = False, f"the request failed: {exc}"
                 outcome.curl = trail[-1:]
             finally:
-                a.close()
-                if b:
-                    b.close()
+                ctx.cleanup()
+                for probe in (a, b, c):
+                    if probe:
+                        probe.close()
             result.outcomes.append(outcome)
             if progress:
                 progress(f"{name} {plan.name}")
-    result.requests += counter.requests
 
 
 def _reachable(base_url: str) -> None:

@@ -23,11 +23,14 @@ from understudy.mock.engine import Engine, Reply
 TRACKER_ORG_A = "7b1e2c3d-0000-4000-8000-00000000000a"
 TRACKER_ORG_B = "7b1e2c3d-0000-4000-8000-00000000000b"
 TRACKER_USER = "9a8b7c6d-0000-4000-8000-000000000002"
+OTHER_APP = "app_01HXOTHERAPP0000000000000"
 
 
 def options(live: LiveMock, surface: str = "edm", **overrides: Any) -> Options:
+    other_app = None
     if surface == "edm":
         a, b = live.token(ALICE, TENANT_A), live.token(BOB, TENANT_B)
+        other_app = {"Authorization": f"Bearer {live.token(ALICE, TENANT_A, OTHER_APP)}"}
         url = live.url
     else:
         a, b = live.token(TRACKER_USER, TRACKER_ORG_A), live.token(TRACKER_USER, TRACKER_ORG_B)
@@ -37,6 +40,7 @@ def options(live: LiveMock, surface: str = "edm", **overrides: Any) -> Options:
         base_url=url,
         headers={"Authorization": f"Bearer {a}"},
         other_headers={"Authorization": f"Bearer {b}"},
+        other_app_headers=other_app,
         max_examples=5,
         workers=1,
         seed=1,
@@ -49,6 +53,8 @@ def test_the_mock_conforms_on_edm(live_mock: LiveMock) -> None:
     assert result.ok, [(o.check, o.operation, o.message) for o in result.failures] + result.errors
     ran = {o.check for o in result.outcomes if o.passed and not o.skipped}
     assert {"tenant_isolation", "server_stamps", "soft_delete", "lifecycle"} <= ran
+    assert {"list_filters", "list_search", "list_sort", "list_paging", "app_isolation"} <= ran
+    assert {"partial_update", "read_only_fields", "update_bounds"} <= ran
     assert {"response_schema_conformance", "status_code_conformance"} <= ran
     assert result.cases > 500 and result.requests > result.cases
 
