@@ -5,6 +5,8 @@ reports host serves ``/v1/...`` at its root, regional, subdomain and developer h
 the same reports under ``/report/v1/...``. ``openapi/surfaces.yaml`` lists such paths as a
 mount's ``aliases``; a request under one is rewritten to the mount's prefix before anything
 else sees it, so a client configured for any documented form changes only its host.
+
+Every request also tells ``mock.outbound`` which address the mock answers on.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ class Aliases:
         self.mock = mock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            # where the mock answers: webhooks must never be aimed back at it
+            self.mock.outbound.listening(scope.get("server"))
         if scope["type"] == "http" and self.mock.aliases:
             served = canonical(self.mock, scope["path"])
             if served is not None:

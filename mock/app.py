@@ -34,6 +34,7 @@ from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine
 from understudy.mock.guard import Guard, Journal
 from understudy.mock.limits import Limiter, MemoryWindows, configured, parse_option
+from understudy.mock.outbound import Outbound, Schedule
 from understudy.mock.store import MemoryStore
 from understudy.mock.validators import VALIDATOR_MAP
 
@@ -66,6 +67,10 @@ class Mock:
         self.stores: dict[str, MemoryStore] = {}
         self.limiters: dict[str, Limiter] = {}  # per surface that declares a rate limit
         self.windows = MemoryWindows()  # the rate limits' counters
+        self.outbound = Outbound(  # webhook deliveries
+            self.config.webhook_allow,
+            Schedule(self.config.webhook_attempts, self.config.webhook_retry_delay),
+        )
         self.mounted: list[Mounted] = []
         self.aliases: list[tuple[str, str]] = []  # (alias, the prefix it stands for)
         self._alias_mounts: dict[str, Mounted] = {}  # alias → its mount (for error shapes)
@@ -88,6 +93,10 @@ class Mock:
                 parse_option(self.config.rate_limit)
             except ValueError as refused:
                 raise specs.SpecError(str(refused)) from None
+        if self.config.webhook_attempts < 1 or not self.config.webhook_retry_delay >= 0:
+            raise specs.SpecError(
+                "--webhook-attempts must be at least 1 and --webhook-retry-delay at least 0"
+            )
         for name in chosen:
             self.stores[name] = MemoryStore()
             for mount in available[name]:
@@ -120,6 +129,7 @@ class Mock:
             surface,
             self.stores[mount.surface],
             behaviour=behaviour.load(mount.behaviour, mount.surface),
+            outbound=self.outbound,
         )
         rule = configured(surface.rate_limit, self.config.rate_limit)
         if rule and mount.surface not in self.limiters:  # one count over all of its mounts
@@ -241,6 +251,7 @@ class Mock:
         for store in self.stores.values():
             store.load({}, replace=True)
         self.windows.clear()
+        self.outbound.close()  # deliveries and retries under way belong to the old state
         if self.config.demo if demo is None else demo:
             demo_data.load(self)
 

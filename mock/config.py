@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from understudy.mock.auth import DEV_SECRET
+from understudy.mock.outbound import DEFAULT_ALLOW
 
 MiB = 1024 * 1024
 
@@ -32,6 +33,9 @@ class Config:
     max_body: int = MiB
     journal_size: int = 200
     rate_limit: str | None = None  # None: as the specs declare; "off"; or N per window, any key
+    webhook_allow: tuple[str, ...] = DEFAULT_ALLOW  # receivers webhooks may reach (mock.outbound)
+    webhook_attempts: int = 5  # attempts per delivery, the first included
+    webhook_retry_delay: float = 2.0  # seconds before the first retry, doubling after each
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -54,6 +58,8 @@ def _parse(raw: str, annotation: Any) -> Any:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if kind == "int":
         return int(raw)
+    if kind == "float":
+        return float(raw)
     if kind.startswith("str |"):
         return raw or None
     return raw

@@ -26,6 +26,7 @@ from understudy.binding import NO_DEFAULT, Binding, BindingError, Collection, Su
 from understudy.derive import iso, parse_instant
 from understudy.mock import errors
 from understudy.mock.behaviour import Behaviour
+from understudy.mock.outbound import Outbound
 from understudy.mock.store import AuditedStore, Record, Store
 
 T = TypeVar("T")
@@ -111,6 +112,7 @@ class Engine:
         store: Store,
         clock: Clock | None = None,
         behaviour: Behaviour | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
         behaviour = behaviour or Behaviour(surface.name)
         unknown = sorted(
@@ -133,6 +135,7 @@ class Engine:
         self.surface = surface
         self.behaviour = behaviour
         self.clock = clock or Clock()
+        self.outbound = outbound or Outbound()  # where and how behaviour may call out
         self.store: Store = (
             AuditedStore(store, surface.audit, self.clock.now) if surface.audit else store
         )

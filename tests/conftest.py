@@ -81,7 +81,9 @@ def running(mock: Mock, wrap: Callable[[Any], Any] | None = None) -> Iterator[Li
 
 
 def _serve(app: str) -> Iterator[LiveMock]:
-    with running(create_app(Config(app=app, validate_responses=True))) as live:
+    # webhook retries after 0.01 s: a test sees a delivery's every attempt at once
+    config = Config(app=app, validate_responses=True, webhook_retry_delay=0.01)
+    with running(create_app(config)) as live:
         yield live
 
 

@@ -47,6 +47,9 @@ def _serve(args: argparse.Namespace) -> int:
         demo=False if args.empty else None,
         validate_responses=True if args.validate_responses else None,
         rate_limit=args.rate_limit,
+        webhook_allow=tuple(args.webhook_allow) or None,
+        webhook_attempts=args.webhook_attempts,
+        webhook_retry_delay=args.webhook_retry_delay,
     )
     print(
         f"understudy {__version__}: loading specs and the demo tenant …",
@@ -154,6 +157,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="off|N",
         help="the specs' rate limits (Clockify: 50/s per add-on token and workspace): off, or"
         " N requests per window for every credential, API keys included",
+    )
+    serve.add_argument(
+        "--webhook-allow",
+        action="append",
+        default=[],
+        metavar="HOST|CIDR|*",
+        help="where webhooks may be delivered (repeatable; *.example.com for a domain, * for"
+        " anywhere; default loopback receivers); never to the mock itself",
+    )
+    serve.add_argument(
+        "--webhook-attempts", type=int, help="attempts per webhook delivery (default 5)"
+    )
+    serve.add_argument(
+        "--webhook-retry-delay",
+        type=float,
+        metavar="SECONDS",
+        help="wait before the first retry, doubling after each, with jitter (default 2)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     serve.set_defaults(run=_serve)

@@ -1,31 +1,35 @@
-"""Clockify webhooks: the handlers of workspaces.yaml and their delivery. An operation that
-declares ``event: NAME`` (its ``x-understudy``) fires that event when it succeeds; every enabled
-webhook of the workspace for the event whose trigger sources match gets the answer's record
-POSTed to its URL in the background, with its token in ``Clockify-Signature``, and each delivery
-is logged for ``listWebhookLogs``."""
+"""Clockify webhooks: the handlers of workspaces.yaml and their delivery.
+
+An operation that declares ``event: NAME`` (its ``x-understudy``) fires that event when it
+succeeds; every enabled webhook of the workspace for the event whose trigger sources match
+gets the answer's record POSTed to its URL in the background by ``mock.outbound``: only to
+allowed receivers (``serve --webhook-allow``, default loopback) and never to the mock itself,
+with headers ``Clockify-Signature`` (its token), ``Clockify-Webhook-Event-Type`` and
+``Clockify-Webhook-Event-Id`` (the same on every retry of a delivery, so a receiver can drop
+repeats). A failed attempt (no answer in 5 s, a non-2xx answer) is retried with exponential
+back-off and jitter, 5 attempts by default (the schedule is in ``mock/outbound.py``). Every
+attempt is one entry of the webhook's logs (``listWebhookLogs``): status 0 when there was no
+answer or the URL is not allowed, the reply's first 4,096 bytes; the newest 500 per webhook
+are kept."""
 
 from __future__ import annotations
 
 import base64
 import json
-import queue
 import secrets
-import threading
-import time
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from understudy.mock import errors
 from understudy.mock.engine import Call, Engine, Reply, iso, new_id, parse_instant
+from understudy.mock.outbound import Attempt, Delivery
 from understudy.mock.surfaces.clockify import behaviour
 from understudy.mock.surfaces.clockify.shared import is_member, owned
 
 Record = dict[str, Any]
 WEBHOOKS = "webhooks"
-LOGS = "_webhook_logs"  # the mock's own: one record per delivery
-TIMEOUT = 5.0  # seconds a receiver has to answer
+LOGS = "_webhook_logs"  # the mock's own: one record per delivery attempt
+LOG_RETENTION = 500  # attempts kept per webhook, the newest
 # trigger source type → the record field naming such a record, and the collection of such
 # records (whose own id counts when the event is about one of them)
 SOURCE_FIELDS = {
@@ -36,12 +40,6 @@ SOURCE_FIELDS = {
     "ASSIGNMENT_ID": (None, "assignments"),
     "EXPENSE_ID": (None, "expenses"),
 }
-SENDERS = 4  # deliveries in flight at once
-BACKLOG = 1000  # deliveries waiting beyond that are dropped (and logged as such)
-# daemon threads: deliveries never hold up the mock's exit
-_queue: queue.Queue[tuple[Engine, Record, str, Record]] = queue.Queue(BACKLOG)
-_senders: list[threading.Thread] = []
-_senders_lock = threading.Lock()
 
 
 def _token(webhook_id: str) -> str:
@@ -105,7 +103,8 @@ def create_webhook(engine: Engine, call: Call) -> Reply:
     WORKSPACE_ID this workspace, ASSIGNMENT_ID assignments, EXPENSE_ID expenses); record:
     the body, `enabled` true, `userId` caller, `workspaceId`, `authToken` a new random
     JWT-like token (three base64url parts), `webhookType` ADDON with `addonId` when called
-    with an add-on token, else USER_CREATED with `addonId` null; answer 201.
+    with an add-on token, else USER_CREATED with `addonId` null; answer 201. 400 too for a
+    `url` the mock would not deliver to (itself, or not an allowed receiver).
     """
     workspace, body = call.params["workspaceId"], call.body or {}
     kind = body.get("triggerSourceType")
@@ -119,6 +118,7 @@ def create_webhook(engine: Engine, call: Call) -> Reply:
             ok = record is not None and record.get("workspaceId") == workspace
         if not ok:
             raise errors.BadRequest(f"Trigger source {source} is no {kind} of the workspace")
+    check_url(engine, body.get("url"))
     with engine.store.transaction():
         hooks = _webhooks(engine, workspace)
         if len(hooks) >= 100 or sum(h.get("userId") == call.caller.actor for h in hooks) >= 10:
@@ -127,6 +127,15 @@ def create_webhook(engine: Engine, call: Call) -> Reply:
         webhook = {**reply.body, "authToken": _token(reply.body["id"])}
         engine.store.put(WEBHOOKS, webhook["id"], webhook)
     return Reply(201, webhook)
+
+
+@behaviour.handler("updateWebhook")
+def update_webhook(engine: Engine, call: Call) -> Reply:
+    """PUT .../webhooks/{webhookId}: 400 for a `url` the mock would not deliver to (as
+    `createWebhook`); otherwise the fields sent replace the webhook's (token, owner and type
+    stay); answer the webhook."""
+    check_url(engine, (call.body or {}).get("url"))
+    return engine.patch(call)
 
 
 def _load_webhook(engine: Engine, call: Call) -> Record:
@@ -147,11 +156,11 @@ def regenerate_webhook_token(engine: Engine, call: Call) -> Reply:
 
 @behaviour.handler("listWebhookLogs")
 def list_webhook_logs(engine: Engine, call: Call) -> Reply:
-    """The webhook's deliveries: ``from``/``to`` on when the receiver answered, ``status``
+    """The webhook's delivery attempts: ``from``/``to`` on when the receiver answered, ``status``
     SUCCEEDED (2xx) / FAILED / ALL, oldest first unless ``sortByNewest``; zero-based pages.
 
-    POST .../webhooks/{webhookId}/logs: 404 unless the webhook is in the workspace; the
-    deliveries the mock made for it, `respondedAt` within `from`/`to`,
+    POST .../webhooks/{webhookId}/logs: 404 unless the webhook is in the workspace; every
+    attempt of the deliveries the mock made for it (retries too), `respondedAt` within `from`/`to`,
     `status` SUCCEEDED (2xx) / FAILED / ALL, oldest first or newest with `sortByNewest`;
     zero-based `page` (default 0) of `size` (default 50); bare array.
     """
@@ -231,42 +240,26 @@ def _triggered(
 
 
 def _enqueue(engine: Engine, hook: Record, event: str, record: Record) -> None:
-    with _senders_lock:
-        while len(_senders) < SENDERS:
-            sender = threading.Thread(target=_send_forever, name="understudy-webhooks", daemon=True)
-            sender.start()
-            _senders.append(sender)
-    try:
-        _queue.put_nowait((engine, hook, event, record))
-    except queue.Full:
-        _log(engine, hook, json.dumps(record), 0, "not sent: too many deliveries under way")
-
-
-def _send_forever() -> None:
-    while True:
-        engine, hook, event, record = _queue.get()
-        try:
-            _deliver(engine, hook, event, record)
-        finally:
-            _queue.task_done()
-
-
-def _deliver(engine: Engine, hook: Record, event: str, record: Record) -> None:
     body = json.dumps(record, separators=(",", ":"))
     headers = {
         "Content-Type": "application/json",
         "Clockify-Signature": str(hook.get("authToken") or ""),
         "Clockify-Webhook-Event-Type": event,
+        # the same on every retry of this delivery, so a receiver can drop a repeat
+        "Clockify-Webhook-Event-Id": new_id(
+            engine.surface.collections[WEBHOOKS], engine.clock.now()
+        ),
     }
-    try:
-        answer = httpx.post(hook["url"], content=body, headers=headers, timeout=TIMEOUT)
-        status, text = answer.status_code, answer.text[:10_000] or None
-    except httpx.HTTPError as exc:  # no answer: logged as a failed delivery
-        status, text = 0, f"{type(exc).__name__}: {exc}"
-    _log(engine, hook, body, status, text)
+
+    def record_attempt(attempt: Attempt) -> None:
+        _log(engine, hook, body, attempt.status, attempt.reply)
+
+    if not engine.outbound.send(Delivery(str(hook["url"]), body.encode(), headers, record_attempt)):
+        _log(engine, hook, body, 0, "not sent: too many deliveries under way")
 
 
 def _log(engine: Engine, hook: Record, body: str, status: int, text: str | None) -> None:
+    """One attempt in the webhook's logs; beyond LOG_RETENTION the oldest go."""
     now = engine.clock.now()
     log = {
         "id": new_id(engine.surface.collections[WEBHOOKS], now),
@@ -276,11 +269,18 @@ def _log(engine: Engine, hook: Record, body: str, status: int, text: str | None)
         "responseBody": text,
         "statusCode": status,
     }
-    engine.store.put(LOGS, log["id"], log)
+    with engine.store.transaction():
+        engine.store.put(LOGS, log["id"], log)
+        kept = sorted(
+            engine.store.scan(LOGS, {"webhookId": hook["id"]}),
+            key=lambda entry: (entry["respondedAt"], entry["id"]),
+        )
+        for old in kept[: max(0, len(kept) - LOG_RETENTION)]:
+            engine.store.delete(LOGS, old["id"])
 
 
-def drain(timeout: float = 30.0) -> None:
-    """Wait for the deliveries under way (tests, and a clean shutdown)."""
-    deadline = time.monotonic() + timeout
-    while _queue.unfinished_tasks and time.monotonic() < deadline:
-        time.sleep(0.01)
+def check_url(engine: Engine, url: Any) -> None:
+    """400 for a webhook URL the mock would not deliver to (``serve --webhook-allow``)."""
+    why = engine.outbound.refusal(str(url)) if url else None
+    if why:
+        raise errors.BadRequest(f"Webhook URL {url} is not allowed: {why}")

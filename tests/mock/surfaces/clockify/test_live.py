@@ -4,17 +4,13 @@ my workspaces, projects, start a timer, see it running, stop it, list my entries
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import LiveMock
-from understudy.mock.surfaces.clockify import webhooks as clockify_webhooks
 
 
 @pytest.fixture(scope="module")
@@ -200,100 +196,3 @@ def test_a_client_session_creates_tracks_lists_updates_and_deletes(
     refused = api.post(f"/workspaces/{ws}/time-entries", json=foreign_tag)
     assert refused.status_code == 400 and set(refused.json()) == {"message", "code"}
     assert len(api.get(listing, params=mine).json()) == before
-
-
-class Receiver:
-    """A webhook receiver on a loopback port, keeping what it is sent."""
-
-    def __init__(self) -> None:
-        received: list[tuple[dict[str, str], dict[str, Any]]] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append((dict(self.headers), json.loads(body)))
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.received = received
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self) -> list[tuple[dict[str, str], dict[str, Any]]]:
-        """What arrived once the mock's deliveries under way are done (the receiver keeps a
-        request before it answers, so nothing is still on its way)."""
-        clockify_webhooks.drain()
-        return list(self.received)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
-
-
-def test_webhooks_are_delivered_signed_filtered_and_logged(
-    api: httpx.Client, demo: dict[str, Any], receiver: Receiver
-) -> None:
-    ws = demo["workspaceId"]
-
-    def hook(event: str, kind: str, sources: list[str], url: str = receiver.url) -> dict[str, Any]:
-        body = {"name": event[:30], "url": url, "webhookEvent": event}
-        created = api.post(
-            f"/workspaces/{ws}/webhooks",
-            json={**body, "triggerSourceType": kind, "triggerSource": sources},
-        )
-        assert created.status_code == 201, created.text
-        return dict(created.json())
-
-    projects = hook("NEW_PROJECT", "WORKSPACE_ID", [ws])
-    project = api.post(f"/workspaces/{ws}/projects", json={"name": "Hooked project"}).json()
-    other = api.post(f"/workspaces/{ws}/projects", json={"name": "Unhooked project"}).json()
-    hook("NEW_TIMER_STARTED", "PROJECT_ID", [project["id"]])
-    deleted = hook("TIME_ENTRY_DELETED", "PROJECT_ID", [project["id"]])
-    unreachable = hook("NEW_TAG", "WORKSPACE_ID", [ws], url="http://127.0.0.1:9/nobody")
-
-    for target in (other, project):  # only the timer on the hooked project is sent
-        timer = {"projectId": target["id"], "start": "2032-01-05T09:00:00Z"}
-        assert api.post(f"/workspaces/{ws}/time-entries", json=timer).status_code == 201
-    entry = api.patch(
-        f"/workspaces/{ws}/user/{demo['userId']}/time-entries", json={"end": "2032-01-05T10:00:00Z"}
-    ).json()
-    assert api.delete(f"/workspaces/{ws}/time-entries/{entry['id']}").status_code == 204
-    assert api.post(f"/workspaces/{ws}/tags", json={"name": "Hooked tag"}).status_code == 201
-
-    received = receiver.events()
-    events = [(h["Clockify-Webhook-Event-Type"], b.get("name") or b["id"]) for h, b in received]
-    assert sorted(events) == sorted(
-        [
-            ("NEW_PROJECT", "Hooked project"),
-            ("NEW_PROJECT", "Unhooked project"),
-            ("NEW_TIMER_STARTED", entry["id"]),
-            ("TIME_ENTRY_DELETED", entry["id"]),
-        ]
-    )
-    signed = {h["Clockify-Signature"] for h, b in received if b.get("name") == "Hooked project"}
-    assert signed == {projects["authToken"]}
-    gone = next(b for h, b in received if h["Clockify-Webhook-Event-Type"] == "TIME_ENTRY_DELETED")
-    assert gone["timeInterval"]["duration"] == "PT1H"  # the entry as it was
-
-    logs = api.post(
-        f"/workspaces/{ws}/webhooks/{projects['id']}/logs", json={"status": "SUCCEEDED"}
-    )
-    assert [log["statusCode"] for log in logs.json()] == [200, 200]
-    assert (
-        api.post(f"/workspaces/{ws}/webhooks/{deleted['id']}/logs", json={}).json()[0][
-            "responseBody"
-        ]
-        == "ok"
-    )
-    failed = api.post(
-        f"/workspaces/{ws}/webhooks/{unreachable['id']}/logs", json={"status": "FAILED"}
-    )
-    assert [log["statusCode"] for log in failed.json()] == [0]

@@ -172,7 +172,7 @@ def test_webhook_lifecycle(kit: Kit) -> None:
     project = kit.records("projects", workspaceId=kit.workspace)[0]
     body = {
         "name": "Stripe",
-        "url": "https://example.com/hook",
+        "url": "http://localhost:9/hook",  # loopback: the receivers allowed by default
         "webhookEvent": "NEW_PROJECT",
         "triggerSourceType": "PROJECT_ID",
         "triggerSource": [project["id"]],
