@@ -29,7 +29,7 @@ from understudy.mock.surfaces.clockify.shared import is_member, owned
 Record = dict[str, Any]
 WEBHOOKS = "webhooks"
 LOGS = "_webhook_logs"  # the mock's own: one record per delivery attempt
-LOG_RETENTION = 500  # attempts kept per webhook, the newest
+MAX_LOGS = 500  # delivery attempts each webhook's logs keep, the newest
 # trigger source type → the record field naming such a record, and the collection of such
 # records (whose own id counts when the event is about one of them)
 SOURCE_FIELDS = {
@@ -259,7 +259,7 @@ def _enqueue(engine: Engine, hook: Record, event: str, record: Record) -> None:
 
 
 def _log(engine: Engine, hook: Record, body: str, status: int, text: str | None) -> None:
-    """One attempt in the webhook's logs; beyond LOG_RETENTION the oldest go."""
+    """One attempt in the webhook's logs; beyond MAX_LOGS the oldest go."""
     now = engine.clock.now()
     log = {
         "id": new_id(engine.surface.collections[WEBHOOKS], now),
@@ -273,9 +273,9 @@ def _log(engine: Engine, hook: Record, body: str, status: int, text: str | None)
         engine.store.put(LOGS, log["id"], log)
         kept = sorted(
             engine.store.scan(LOGS, {"webhookId": hook["id"]}),
-            key=lambda entry: (entry["respondedAt"], entry["id"]),
+            key=lambda r: (r["respondedAt"], r["id"]),
         )
-        for old in kept[: max(0, len(kept) - LOG_RETENTION)]:
+        for old in kept[: max(0, len(kept) - MAX_LOGS)]:  # retention: the newest MAX_LOGS
             engine.store.delete(LOGS, old["id"])
 
 
