@@ -76,13 +76,14 @@ class Limiter:
     def __init__(self, rule: RateLimit, windows: Windows) -> None:
         self.rule = rule
         self.windows = windows
+        self._counted = frozenset(c.lower() for c in rule.credentials)  # empty: every one
 
     def check(
         self, header: str, value: str, path_params: Mapping[str, str], session: str = ""
     ) -> None:
         """Count a request authenticated by ``value`` in ``header``; 429 beyond the limit."""
         rule = self.rule
-        if not rule.applies_to(header):
+        if self._counted and header.lower() not in self._counted:
             return
         partition = str(path_params.get(rule.per, "")) if rule.per else ""
         raw = "\0".join((session, header.lower(), value, partition)).encode("utf-8", "replace")

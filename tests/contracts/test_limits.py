@@ -82,11 +82,11 @@ def test_verify_paces_itself_under_the_limit(
         operations=["getTags"],
         checks=["not_a_server_error", "status_code_conformance"],
         phases=("fuzzing",),
-        max_examples=60,
+        max_examples=55,
     )
     result = verify(paced)
     assert result.ok, [(o.check, o.message) for o in result.failures] + result.errors
-    assert result.requests >= 60 and seen == []
+    assert result.requests > 50 and seen == []  # more than the limit allows in a second
 
 
 def test_the_pace_is_a_share_of_the_declared_rate(monkeypatch: pytest.MonkeyPatch) -> None:
