@@ -27,7 +27,7 @@ from starlette.formparsers import MultiPartException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
-from understudy.mock import auth, behaviour, errors, spec_loading
+from understudy.mock import auth, behaviour, errors, request_path, spec_loading
 from understudy.mock.admin import Admin
 from understudy.mock.aliases import Aliases
 from understudy.mock.config import Config
@@ -35,6 +35,7 @@ from understudy.mock.engine import Call, Caller, Engine
 from understudy.mock.guard import Guard, Journal
 from understudy.mock.limits import Limiter, MemoryWindows, configured, parse_option
 from understudy.mock.outbound import Outbound, Schedule
+from understudy.mock.routes import RouteIndex
 from understudy.mock.store import MemoryStore
 from understudy.mock.validators import VALIDATOR_MAP
 
@@ -52,7 +53,7 @@ class Mounted:
     spec: dict[str, Any]
     surface: binding.Surface
     engine: Engine
-    routes: list[tuple[re.Pattern[str], int, frozenset[str]]]  # regex, templated parts, methods
+    routes: RouteIndex  # the methods each path allows
     asynchronous: bool = False
 
     def matches(self, path: str) -> bool:
@@ -64,6 +65,7 @@ class Mock:
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
+        request_path.install()
         self.stores: dict[str, MemoryStore] = {}
         self.limiters: dict[str, Limiter] = {}  # per surface that declares a rate limit
         self.windows = MemoryWindows()  # the rate limits' counters
@@ -139,14 +141,10 @@ class Mock:
             prefix = mount.prefix.removeprefix("/" + mount.surface)
             aliases = tuple(a.removeprefix("/" + mount.surface) for a in aliases)
         self.aliases += [(alias, prefix) for alias in aliases]
-        routes = [
-            (
-                _template_regex(prefix + path),
-                path.count("{"),
-                frozenset(m.upper() for m in item if m in specs.HTTP_METHODS),
-            )
+        routes = RouteIndex(
+            (prefix + path, frozenset(m.upper() for m in item if m in specs.HTTP_METHODS))
             for path, item in spec["paths"].items()
-        ]
+        )
         asynchronous = isinstance(self.app, connexion.AsyncApp)
         mounted = Mounted(mount, prefix, spec, surface, engine, routes, asynchronous)
         self.mounted.append(mounted)
@@ -186,15 +184,7 @@ class Mock:
         ``/expenses/categories`` is a 405 there, not a PUT of expense "categories".
         """
         mounted = self.mount_for(path)
-        if mounted is None:
-            return frozenset()
-        matches = [
-            (holes, methods) for regex, holes, methods in mounted.routes if regex.fullmatch(path)
-        ]
-        if not matches:
-            return frozenset()
-        fewest = min(holes for holes, _ in matches)
-        return frozenset().union(*(methods for holes, methods in matches if holes == fewest))
+        return mounted.routes.allowed(path) if mounted else frozenset()
 
     # ---------------------------------------------------------------- errors
     def error_response(
@@ -454,11 +444,6 @@ def _security_map(
 
         return {"apiKey": ApiKey}
     return {}
-
-
-def _template_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"({[^}]+})", template)
-    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
 
 
 def create_app(config: Config | None = None) -> Mock:
