@@ -117,6 +117,9 @@ def main() -> int:
     try:
         first = _measure_start("understudy", lambda port: _start(_understudy(port)))
         print(f"understudy, first start with an empty cache: ready in {first:.2f} s", flush=True)
+        for name, start in servers.items():  # a variant with its own tenant (medium) fills it
+            if name.startswith("understudy "):
+                _measure_start(name, start)
         for repetition in range(1, args.repeat + 1):
             for name, start in servers.items():
                 print(f"-- repetition {repetition}: {name}", flush=True)
