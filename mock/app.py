@@ -33,7 +33,13 @@ from understudy.mock.aliases import Aliases
 from understudy.mock.config import Config
 from understudy.mock.engine import Call, Caller, Engine
 from understudy.mock.guard import Guard, Journal
-from understudy.mock.limits import Limiter, MemoryWindows, configured, parse_option
+from understudy.mock.limits import (
+    SESSION_HEADER,
+    Limiter,
+    MemoryWindows,
+    configured,
+    parse_option,
+)
 from understudy.mock.outbound import Outbound, Schedule
 from understudy.mock.routes import RouteIndex
 from understudy.mock.store import MemoryStore
@@ -393,7 +399,9 @@ def _security_map(
                         return NO_VALUE
                     info = fn(token)
                     if limiter:
-                        limiter.check("Authorization", token, request.path_params)
+                        limiter.check(
+                            "Authorization", token, request.path_params, _session(request)
+                        )
                     return info
 
                 return check
@@ -437,13 +445,18 @@ def _security_map(
                         return NO_VALUE
                     info = fn(key, name)
                     if limiter:
-                        limiter.check(name, key, request.path_params)
+                        limiter.check(name, key, request.path_params, _session(request))
                     return info
 
                 return check
 
         return {"apiKey": ApiKey}
     return {}
+
+
+def _session(request: Any) -> str:
+    """The session a request names: sessions count against rate limits apart."""
+    return str(request.headers.get(SESSION_HEADER, ""))
 
 
 def create_app(config: Config | None = None) -> Mock:

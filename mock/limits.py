@@ -25,6 +25,7 @@ from understudy.binding import RateLimit
 from understudy.mock import errors
 
 OFF = "off"
+SESSION_HEADER = "X-Understudy-Session"  # each session of the mock counts apart
 
 
 class Windows(Protocol):

@@ -130,10 +130,13 @@ def test_an_addon_token_gets_429_beyond_50_per_second_on_one_workspace(
     assert refused.json() == {"message": "Too many requests", "code": 429}
     assert refused.headers["Retry-After"] == "1"
 
-    # the same second: another workspace, another add-on's token, an API key are served
+    # the same second: another workspace, another add-on's token, an API key, another
+    # session are served
     assert httpx.get(f"{api}/workspaces/{other_ws}/tags", headers=token).status_code == 200
     assert httpx.get(mine, headers={"X-Addon-Token": other_member}).status_code == 200
     assert httpx.get(mine, headers={"X-Api-Key": demo["api_key"]}).status_code == 200
+    session = {**token, "X-Understudy-Session": "limits-elsewhere"}  # a session counts apart
+    assert httpx.get(mine, headers=session).status_code == 200
     assert httpx.get(mine, headers=token).status_code == 429
     frozen.now += int(refused.headers["Retry-After"])  # after the window: served again
     assert httpx.get(mine, headers=token).status_code == 200
