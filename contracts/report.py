@@ -37,8 +37,8 @@ def summary(result: Result, *, verbose: bool = False) -> str:
                 lines += [f"     {command}" for command in outcome.curl]
         if any("$UNDERSTUDY_AUTH_" in c for o in failures for c in o.curl):
             lines.append(
-                "   (export UNDERSTUDY_AUTH_A / UNDERSTUDY_AUTH_B: the values of the headers "
-                "you passed for the first and the other tenant)"
+                "   (export UNDERSTUDY_AUTH_A / _B / _C: the values of the headers you passed "
+                "for the first tenant, the other tenant and the other application)"
             )
     for error in result.errors:
         lines.append(f"error: {error}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -316,6 +317,9 @@ def test_verify_command_exit_codes_and_junit(
         assert suites["soft_delete"].get("failures") == "1"
 
         assert main([*argv, "--check", "tenant_isolation"]) == 0
+        other_app = live.token(ALICE, TENANT_A, OTHER_APP)
+        assert main([*argv, "--check", "app_isolation", "--other-app-token", other_app]) == 0
+        assert re.search(r"ok\s+app_isolation\s+1\s+0\s+0", capsys.readouterr().out)
         assert main([*argv, "--check", "no_such_check"]) == 2
         assert main([*argv, "--operation", "noSuchOperation"]) == 2
         assert main([*argv, "--param", "no-equals-sign"]) == 2
