@@ -7,7 +7,6 @@ the surfaces.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from understudy import __version__
-from understudy.mock import demo
+from understudy.mock import admin_access, demo, strict_json
+from understudy.mock.errors import title
 from understudy.registry import Registry
 
 if TYPE_CHECKING:
@@ -43,6 +43,17 @@ class Admin:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            admin_access.check(
+                request.method,
+                headers,
+                token=self.mock.admin_token,
+                origins=self.mock.config.cors_origins,
+            )
+        except admin_access.Refused as refused:
+            await _problem(refused.status, refused.detail)(scope, receive, send)
+            return
         handler = ROUTES.get(f"{request.method} {path.rstrip('/') or '/'}") or ROUTES.get(
             f"{request.method} {path}"
         )
@@ -58,7 +69,10 @@ class Admin:
                 else _problem(404, f"No admin endpoint at {path}; see GET {PREFIX}/")
             )
         else:
-            response = await handler(self.mock, request)
+            try:
+                response = await handler(self.mock, request)
+            except _BadBody as bad:
+                response = _problem(bad.status, str(bad))
         await response(scope, receive, send)
 
 
@@ -102,16 +116,20 @@ async def export_snapshot(mock: Mock, request: Request) -> Response:
 
 @route("PUT", "/snapshot")
 async def import_snapshot(mock: Mock, request: Request) -> Response:
-    data = await _json_object(request)
+    data = await _json_object(request, mock.config.max_snapshot)
     surfaces = data.get("surfaces")
     if data.get("format") != SNAPSHOT_FORMAT or not isinstance(surfaces, dict):
         return _problem(400, f"Expected a snapshot with format {SNAPSHOT_FORMAT!r} and 'surfaces'")
     unknown = sorted(set(surfaces) - set(mock.stores))
     if unknown:
         return _problem(400, f"Unknown surfaces in snapshot: {', '.join(unknown)}")
-    problem = _check_collections(surfaces)
-    if problem:
-        return problem
+    found = [
+        p
+        for name, collections in surfaces.items()
+        for p in mock.records.problems(name, collections, internal=True)
+    ]
+    if found:
+        return _problem(400, "The snapshot cannot be loaded: " + "; ".join(found[:21]))
     for name, collections in surfaces.items():
         mock.stores[name].load(collections, replace=True)
     return JSONResponse(_health(mock))
@@ -119,13 +137,13 @@ async def import_snapshot(mock: Mock, request: Request) -> Response:
 
 @route("POST", "/records")
 async def add_records(mock: Mock, request: Request) -> Response:
-    data = await _json_object(request)
+    data = await _json_object(request, mock.config.max_body)
     surface = str(data.get("surface"))
     if surface not in mock.stores:
         return _problem(400, f"'surface' must be one of {', '.join(mock.stores)}")
-    problem = _check_collections({surface: data.get("collections")})
-    if problem:
-        return problem
+    found = mock.records.problems(surface, data.get("collections"))
+    if found:
+        return _problem(400, "The records cannot be added: " + "; ".join(found))
     replace = bool(data.get("replace", False))
     loaded = mock.stores[surface].load(data["collections"], replace=replace)
     return JSONResponse({"loaded": loaded, **_health(mock)})
@@ -146,28 +164,32 @@ def _health(mock: Mock) -> dict[str, Any]:
     return {"status": "ok", "records": {name: store.count() for name, store in mock.stores.items()}}
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
+class _BadBody(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+async def _json_object(request: Request, limit: int) -> dict[str, Any]:
+    """The request's JSON object body (at most ``limit`` bytes), or ``_BadBody``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _BadBody(413, f"Admin request bodies are limited to {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _BadBody(413, f"Admin request bodies are limited to {limit} bytes")
+        chunks.append(chunk)
     try:
-        data = json.loads(await request.body() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _check_collections(surfaces: dict[str, Any]) -> Response | None:
-    for name, collections in surfaces.items():
-        valid = isinstance(collections, dict) and all(
-            isinstance(records, list) and all(isinstance(r, dict) and "id" in r for r in records)
-            for records in collections.values()
-        )
-        if not valid:
-            return _problem(
-                400, f"{name}: collections must map names to lists of records with an 'id'"
-            )
-    return None
+        data = strict_json.loads(b"".join(chunks).decode("utf-8") or "{}")
+    except (strict_json.NotJSON, UnicodeDecodeError) as exc:
+        raise _BadBody(400, f"The body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise _BadBody(400, "The body must be a JSON object")
+    return data
 
 
 def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    titles = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
-    body = {"type": "about:blank", "title": titles[status], "status": status, "detail": detail}
+    body = {"type": "about:blank", "title": title(status), "status": status, "detail": detail}
     return JSONResponse(body, status, headers=headers, media_type="application/problem+json")

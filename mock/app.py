@@ -27,7 +27,16 @@ from starlette.formparsers import MultiPartException
 from starlette.middleware.cors import CORSMiddleware
 
 from understudy import binding, specs
-from understudy.mock import auth, behaviour, errors, request_path, spec_loading
+from understudy.mock import (
+    admin_access,
+    admin_records,
+    auth,
+    behaviour,
+    errors,
+    request_path,
+    spec_loading,
+    strict_json,
+)
 from understudy.mock.admin import Admin
 from understudy.mock.aliases import Aliases
 from understudy.mock.config import Config
@@ -83,6 +92,8 @@ class Mock:
         self.aliases: list[tuple[str, str]] = []  # (alias, the prefix it stands for)
         self._alias_mounts: dict[str, Mounted] = {}  # alias → its mount (for error shapes)
         self.journal = Journal(self.config.journal_size)
+        self.admin_token = admin_access.admin_token(self.config.host, self.config.admin_token)
+        self.records = admin_records.Checker(self)
         app_class = {"flask": connexion.FlaskApp, "async": connexion.AsyncApp}.get(self.config.app)
         if app_class is None:
             raise specs.SpecError(f"app must be 'flask' or 'async', not {self.config.app!r}")
@@ -116,13 +127,16 @@ class Mock:
             self.app.add_error_handler(exc, self._on_error)
         # Each lands just outside connexion's exception layer, the later one inside the
         # earlier: CORS outermost, so that every answer (the guard's too) carries its headers.
+        origins = list(self.config.cors_origins)
         self.app.add_middleware(
             CORSMiddleware,
             position=MiddlewarePosition.BEFORE_EXCEPTION,
-            allow_origins=list(self.config.cors_origins),
+            allow_origins=origins,
+            # withCredentials needs the origin named, never "*" (Fetch standard)
+            allow_credentials="*" not in origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["Location", "Retry-After", "X-Understudy-Latency"],
+            expose_headers=self.sent_headers(),
             max_age=600,
         )
         self.app.add_middleware(Admin, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
@@ -170,6 +184,18 @@ class Mock:
             validate_responses=self.config.validate_responses,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
         )
+
+    def sent_headers(self) -> list[str]:
+        """Every header a page may need to read from an answer: those the specs document
+        and those the mock adds on its own."""
+        names = {"Allow", "Content-Disposition", "Location", "Retry-After", "X-Understudy-Latency"}
+        for mounted in self.mounted:
+            total = mounted.surface.listing.get("total_header")
+            names.update([total] if total else [])
+            for _, _, op in specs.operations(mounted.spec):
+                for answer in op.get("responses", {}).values():
+                    names.update(specs.resolve(mounted.spec, answer).get("headers", {}))
+        return sorted(names)
 
     def mount_for(self, path: str) -> Mounted | None:
         return next((m for m in self.mounted if m.matches(path)), None)
@@ -328,7 +354,10 @@ def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Ca
             body = {**(body or {}), **files}
         call = Call(bound, params, body, caller)
         try:
-            reply = engine.handle(call)
+            try:
+                reply = engine.handle(call)
+            except strict_json.NotJSON as exc:  # the store kept nothing (MemoryStore.put)
+                raise errors.BadRequest(f"The request cannot be stored: {exc}") from None
         except errors.ApiError as exc:
             body, content_type = errors.render(
                 mounted.surface.errors,
@@ -348,7 +377,11 @@ def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Ca
             return ConnexionResponse(
                 reply.status, content_type=media, body=reply.body, headers=headers
             )
-        body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False)
+        # bytes here, so that an answer that cannot be encoded fails inside the view (a logged
+        # 500 in the surface's shape), never half-way through sending
+        body = json.dumps(
+            reply.body, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode()
         return ConnexionResponse(reply.status, content_type=JSON, body=body, headers=reply.headers)
 
     if mounted.asynchronous:

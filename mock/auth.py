@@ -7,7 +7,8 @@ can keep the tokens its real identity provider issues.
 
 from __future__ import annotations
 
-import functools
+import collections
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -40,8 +41,62 @@ def decode(token: str, secret: str, *, verify_signature: bool = True) -> dict[st
     return dict(claims)
 
 
-@functools.lru_cache(maxsize=4096)  # a client sends the same token again and again
+class TokenCache:
+    """Decoded tokens by (token, secret, verify), least recently used dropped first, bounded
+    by the bytes it holds: a client sends the same token again and again, but a flood of
+    distinct large tokens must not grow the process (a count bound alone let 300 tokens of
+    600 kB keep 350 MB)."""
+
+    def __init__(self, max_bytes: int = 4 * 1024 * 1024, max_token: int = 16 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.max_token = max_token  # a larger token is checked every time, never kept
+        self.bytes = 0
+        self._entries: collections.OrderedDict[tuple[str, str, bool], tuple[Any, int]] = (
+            collections.OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, token: str, secret: str, verify: bool) -> Any:
+        key = (token, secret, verify)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry[0]
+        value: Any
+        try:
+            value = _check(token, secret, verify)
+        except Unauthorized as refusal:
+            value = refusal
+        # the token is kept twice (key and payload) plus the decoded claims, about its size
+        cost = 3 * len(token) + len(secret) + 200
+        if len(token) <= self.max_token:
+            with self._lock:
+                if key not in self._entries:
+                    self._entries[key] = (value, cost)
+                    self.bytes += cost
+                while self.bytes > self.max_bytes:
+                    _, (_, dropped) = self._entries.popitem(last=False)
+                    self.bytes -= dropped
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+
+TOKENS = TokenCache()
+
+
 def _decode(token: str, secret: str, verify_signature: bool) -> dict[str, Any]:
+    value = TOKENS.get(token, secret, verify_signature)
+    if isinstance(value, Unauthorized):
+        raise Unauthorized(value.detail)
+    return value  # type: ignore[no-any-return]
+
+
+def _check(token: str, secret: str, verify_signature: bool) -> dict[str, Any]:
     try:
         if not verify_signature:
             return jwt.decode(token, options={"verify_signature": False, "verify_exp": True})
@@ -63,6 +118,7 @@ def caller_from_claims(claims: Mapping[str, Any], auth: Mapping[str, Any]) -> Ca
     if not isinstance(tenant, str) or not isinstance(actor, str):
         raise Unauthorized("The token's tenant and subject claims must be strings")
     app = claims.get(auth["app"]) if auth.get("app") else None
-    return Caller(
-        tenant=tenant, actor=actor, app=app if isinstance(app, str) else None, claims=dict(claims)
-    )
+    if app is not None and not isinstance(app, str):
+        # read as "no app" it would widen an app token to the whole tenant
+        raise Unauthorized(f"The token's {auth['app']!r} claim must be a string")
+    return Caller(tenant=tenant, actor=actor, app=app, claims=dict(claims))

@@ -31,11 +31,18 @@ class Config:
     demo: bool = True  # load the deterministic demo tenant on start
     validate_responses: bool = False  # the test suite turns it on: the mock never lies
     max_body: int = MiB
+    max_snapshot: int = 64 * MiB  # PUT /__understudy/snapshot: a whole large tenant
+    max_header: int = 64 * 1024  # all request headers together (431 beyond)
+    max_url: int = 16 * 1024  # path and query string (414 beyond)
+    read_timeout: float = 30.0  # seconds for a whole request to arrive (mock/server.py)
     journal_size: int = 200
     rate_limit: str | None = None  # None: as the specs declare; "off"; or N per window, any key
     webhook_allow: tuple[str, ...] = DEFAULT_ALLOW  # receivers webhooks may reach (mock.outbound)
     webhook_attempts: int = 5  # attempts per delivery, the first included
     webhook_retry_delay: float = 2.0  # seconds before the first retry, doubling after each
+    # required in X-Understudy-Admin-Token by the admin API; bound beyond loopback without
+    # one, the mock makes one up and prints it (mock/admin_access.py)
+    admin_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

@@ -96,7 +96,10 @@ _TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
 
 def title(status: int) -> str:
-    return _TITLES.get(status) or HTTPStatus(status).phrase
+    try:
+        return _TITLES.get(status) or HTTPStatus(status).phrase
+    except ValueError:  # no registered phrase (Prefer: code=599 asks for one anyway)
+        return "Client Error" if status < 500 else "Server Error"
 
 
 def render(

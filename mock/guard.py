@@ -4,6 +4,9 @@ It runs outside connexion, so it turns what connexion would answer with a 500 (a
 is not UTF-8) into a 400, refuses oversized bodies before anything buffers them, and records
 every request, whatever answered it.
 
+Requests are bounded: URLs (``max_url``, 414), headers (``max_header``, 431), bodies
+(``max_body``, 413); ``mock/server.py`` bounds the time a request may take to arrive.
+
 Fault injection, per request (documented in the README):
 * ``Prefer: code=503`` (Prism's convention) — answer that error status, in the surface's
   error shape, without touching state. Only 4xx/5xx codes are honoured: a stateful mock
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import re
 import threading
 import time
@@ -27,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 if TYPE_CHECKING:
     from understudy.mock.app import Mock
 
+log = logging.getLogger("understudy.mock")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PASSING = frozenset({"OPTIONS"})  # CORS preflights, answered by the CORS middleware
 MAX_LATENCY_MS = 30_000
@@ -72,6 +77,13 @@ class Guard:
 
         try:
             await self._handle(scope, receive, send_and_record)
+        except Exception:
+            # the last resort for what nothing else caught: logged, and a 500 in the surface's
+            # shape rather than Starlette's text/plain one (state is the store's to keep whole)
+            log.exception("%s %s failed", scope["method"], scope["path"])
+            if status[0]:
+                raise  # the answer is under way: only closing the connection is left
+            await self._error(scope, send_and_record, 500, "The mock failed on this request")
         finally:
             self.mock.journal.add(
                 {
@@ -97,6 +109,17 @@ class Guard:
             and not (method == "HEAD" and "GET" in allowed)
         ):
             await self._error(scope, send, 405, f"{method} is not allowed on {scope['path']}")
+            return
+        config = self.mock.config
+        if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > config.max_url:
+            await self._error(scope, send, 414, f"URLs are limited to {config.max_url} bytes")
+            return
+        size = 0
+        for name, value in scope["headers"]:
+            size += len(name) + len(value)
+        if size > config.max_header:
+            detail = f"Request headers are limited to {config.max_header} bytes in all"
+            await self._error(scope, send, 431, detail)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         prefer = dict(_PREFER.findall(headers.get("prefer", "")))

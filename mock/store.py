@@ -7,7 +7,9 @@ keyed by id. Records handed out are never mutated in place — the engine builds
 
 ``MemoryStore`` is the embedded default. A SQL store shared by several workers implements the
 same six methods over one table ``(collection, id, partition, document)``; ``scan``'s
-``where`` is an equality filter on top-level fields it can push down.
+``where`` is an equality filter on top-level fields it can push down. ``put`` refuses a
+record that is not JSON every client can read back (``strict_json.check``) before keeping
+anything.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
+
+from understudy.mock import strict_json
 
 Record = Mapping[str, Any]
 
@@ -54,6 +58,9 @@ class MemoryStore:
         return self._data.get(collection, {}).get(record_id)
 
     def put(self, collection: str, record_id: str, record: Record) -> None:
+        # what cannot be served back is never kept: one such record would break every list
+        # and snapshot of its tenant (raises strict_json.NotJSON, a ValueError)
+        strict_json.check(record)
         with self._lock:
             records = self._data.setdefault(collection, {})
             old = records.get(record_id)

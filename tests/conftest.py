@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 
 from understudy.mock import auth
+from understudy.mock import server as mock_server
 from understudy.mock.app import Mock, create_app
 from understudy.mock.config import Config
 
@@ -65,7 +66,9 @@ def running(mock: Mock, wrap: Callable[[Any], Any] | None = None) -> Iterator[Li
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = wrap(mock.app) if wrap else mock.app
-    server = _Server(uvicorn.Config(app, log_level="warning"))
+    server = _Server(
+        mock_server.config(app, read_timeout=mock.config.read_timeout, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

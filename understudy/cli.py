@@ -28,7 +28,7 @@ def _surfaces(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from understudy.mock import demo
+    from understudy.mock import admin_access, demo, server
     from understudy.mock.app import create_app
     from understudy.mock.config import Config
 
@@ -50,6 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
         webhook_allow=tuple(args.webhook_allow) or None,
         webhook_attempts=args.webhook_attempts,
         webhook_retry_delay=args.webhook_retry_delay,
+        admin_token=args.admin_token,
     )
     print(
         f"understudy {__version__}: loading specs and the demo tenant …",
@@ -59,7 +60,27 @@ def _serve(args: argparse.Namespace) -> int:
     mock = create_app(config)
     base = f"http://{config.host}:{config.port}"
     print(_banner(base, mock, demo.credentials(mock, base)), flush=True)
-    uvicorn.run(mock.app, host=config.host, port=config.port, log_level=args.log_level)
+    if mock.admin_token:
+        print(
+            f"  admin token: {mock.admin_token}  (send it as X-Understudy-Admin-Token)",
+            flush=True,
+        )
+    if not admin_access.is_loopback(config.host):
+        print(
+            f"understudy: warning: listening on {config.host}, beyond this machine: anyone "
+            "who reaches it can use the surfaces; the admin API needs the admin token",
+            file=sys.stderr,
+            flush=True,
+        )
+    uvicorn.Server(
+        server.config(
+            mock.app,
+            read_timeout=config.read_timeout,
+            host=config.host,
+            port=config.port,
+            log_level=args.log_level,
+        )
+    ).run()
     return 0
 
 
@@ -174,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="SECONDS",
         help="wait before the first retry, doubling after each, with jitter (default 2)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        help="token the admin API requires in X-Understudy-Admin-Token (default: none on "
+        "loopback, a generated one otherwise)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     serve.set_defaults(run=_serve)

@@ -20,7 +20,7 @@ def iso(moment: datetime) -> str:
 
 def parse_instant(value: str) -> datetime:
     """An ISO-8601 instant; one without an offset is UTC."""
-    moment = datetime.fromisoformat(value)
+    moment = datetime.fromisoformat(value.upper())  # RFC 3339 allows a lower-case t and z
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -40,7 +40,7 @@ def test_config_reads_the_environment_and_flags_win() -> None:
 
 def test_root_surface_serves_one_surface_at_slash() -> None:
     mock = Mock(Config(surfaces=("edm",), root_surface="edm", demo=False))
-    client = mock.app.test_client()
+    client = mock.app.test_client(base_url="http://localhost")
     assert client.get(ENTRIES, headers=bearer(mock)).status_code == 200
     assert client.get("/edm" + ENTRIES, headers=bearer(mock)).status_code == 404
     assert client.get("/ui/").status_code == 200
@@ -56,9 +56,13 @@ def test_signatures_can_be_left_unchecked() -> None:
         {"tenant_id": "ten_idp", "sub": ALICE}, "the-identity-providers-secret-xyz"
     )
     headers = {"Authorization": f"Bearer {foreign}"}
-    strict = Mock(Config(surfaces=("edm",), demo=False)).app.test_client()
+    strict = Mock(Config(surfaces=("edm",), demo=False)).app.test_client(
+        base_url="http://localhost"
+    )
     assert strict.get("/edm" + ENTRIES, headers=headers).status_code == 401
-    lenient = Mock(Config(surfaces=("edm",), demo=False, verify_signatures=False)).app.test_client()
+    lenient = Mock(Config(surfaces=("edm",), demo=False, verify_signatures=False)).app.test_client(
+        base_url="http://localhost"
+    )
     created = lenient.post("/edm" + ENTRIES, json={"hours": 1}, headers=headers)
     assert created.status_code == 201 and created.json()["tenant_id"] == "ten_idp"
     assert (
@@ -69,7 +73,7 @@ def test_signatures_can_be_left_unchecked() -> None:
 def test_cors_origins_are_configurable() -> None:
     client = Mock(
         Config(surfaces=("edm",), demo=False, cors_origins=("http://app.test",))
-    ).app.test_client()
+    ).app.test_client(base_url="http://localhost")
     preflight = {"Access-Control-Request-Method": "GET"}
     allowed = client.options("/edm" + ENTRIES, headers={"Origin": "http://app.test", **preflight})
     denied = client.options("/edm" + ENTRIES, headers={"Origin": "http://evil.test", **preflight})
@@ -79,7 +83,7 @@ def test_cors_origins_are_configurable() -> None:
 
 def test_admin_api() -> None:
     mock = create_app(Config(surfaces=("edm",), demo=False))
-    client = mock.app.test_client()
+    client = mock.app.test_client(base_url="http://localhost")
     index = client.get("/__understudy/").json()
     assert "GET /__understudy/health" in index["endpoints"]
     record = {"id": "tme_01HXK3Z5Q8V2N7M4B6C9D1E3F6", "tenant_id": "ten_opts", "hours": 1}
@@ -100,7 +104,7 @@ def test_admin_api() -> None:
     assert client.delete("/__understudy/journal").status_code == 204
     assert client.get("/__understudy/journal").json() == {"entries": []}
     credentials = client.get("/__understudy/credentials").json()
-    assert credentials["edm"]["base_urls"] == {"edm": "http://testserver/edm"}
+    assert credentials["edm"]["base_urls"] == {"edm": "http://localhost/edm"}
 
 
 def test_token_command_mints_what_the_mock_accepts(capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,7 +127,7 @@ def test_serve_refuses_an_unknown_app_class() -> None:
 
 def test_credentials_give_working_tokens_for_every_jwt_surface() -> None:
     mock = create_app(Config(demo=False))
-    client = mock.app.test_client()
+    client = mock.app.test_client(base_url="http://localhost")
     credentials = client.get("/__understudy/credentials").json()
     assert credentials == client.get("/__understudy/credentials").json()  # stable tokens
     for surface, path in (("edm", "/edm" + ENTRIES), ("tracker", None)):

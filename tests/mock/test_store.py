@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import pytest
+
+from understudy.mock import strict_json
 from understudy.mock.store import MemoryStore
 
 
@@ -59,3 +63,15 @@ def test_concurrent_puts_lose_nothing() -> None:
     for thread in threads:
         thread.join()
     assert len(ids(store, tenant="t")) == 1600
+
+
+@pytest.mark.parametrize(
+    "record",
+    [{"id": "a", "notes": "\ud800"}, {"id": "a", "hours": float("nan")}],
+    ids=["lone surrogate", "NaN"],
+)
+def test_a_record_that_cannot_be_served_back_is_not_kept(record: dict[str, Any]) -> None:
+    store = MemoryStore()
+    with pytest.raises(strict_json.NotJSON):
+        store.put("time_entries", "a", record)
+    assert store.get("time_entries", "a") is None and store.dump() == {}

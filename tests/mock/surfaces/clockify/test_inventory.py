@@ -230,7 +230,7 @@ def test_each_documented_operation_is_in_the_spec_and_nothing_else() -> None:
 def answers() -> dict[tuple[str, str], tuple[int, str]]:
     """Every documented operation called once on a mock with the demo world, DELETEs last."""
     mock = create_app(Config(surfaces=("clockify",), validate_responses=True))
-    client = mock.app.test_client()
+    client = mock.app.test_client(base_url="http://localhost")
     credentials = client.get("/__understudy/credentials").json()["clockify"]
     store = mock.stores["clockify"]
     workspace, user = credentials["workspaceId"], credentials["userId"]
@@ -321,7 +321,7 @@ def test_fields_real_clients_read_as_null_are_nullable(schema: str, pointer: str
 def test_a_concrete_path_wins_over_a_templated_one() -> None:
     # /expenses/categories is its own path item (GET, POST); it is not expense "categories"
     mock = create_app(Config(surfaces=("clockify",)))
-    client = mock.app.test_client()
+    client = mock.app.test_client(base_url="http://localhost")
     credentials = client.get("/__understudy/credentials").json()["clockify"]
     base = f"/clockify/api/v1/workspaces/{credentials['workspaceId']}"
     answer = client.put(f"{base}/expenses/categories", json={}, headers=credentials["headers"])
