@@ -100,8 +100,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         dest="phases",
-        choices=["examples", "coverage", "fuzzing", "stateful"],
-        help="schemathesis phases to run (repeatable; default all)",
+        choices=["examples", "coverage", "fuzzing", "stateful", "hostile"],
+        help="phases to run (repeatable; default all): schemathesis' four, and hostile "
+        "(hand-made inputs: invalid JSON, lone surrogates, huge numbers, wrong content types)",
     )
     verify.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
     verify.add_argument("--list-checks", action="store_true", help="list the checks and exit")
@@ -112,13 +113,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from understudy.arguments import parse_headers, parse_params
-    from understudy.contracts import report, semantic
-    from understudy.contracts.verify import Options, UsageError, all_checks, verify
+    from understudy.contracts import hostile, report, semantic
+    from understudy.contracts.verify import PHASES, Options, UsageError, all_checks, verify
 
     if args.list_checks:
         for name in all_checks():
             doc = (semantic.REGISTRY[name].__doc__ or "") if name in semantic.REGISTRY else ""
             kind = "semantic " if name in semantic.REGISTRY else "schema   "
+            if name in hostile.CHECKS:
+                kind, doc = "hostile  ", hostile.DESCRIPTIONS[name]
             print(f"{kind} {name:30} {' '.join(doc.split())[:90]}")
         return 0
     try:
@@ -134,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             checks=args.checks,
             operations=args.operations,
-            phases=tuple(args.phases) or ("examples", "coverage", "fuzzing", "stateful"),
+            phases=tuple(args.phases) or PHASES,
             params=parse_params(args.param),
         )
         result = verify(options, progress=None if args.quiet else _progress())

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+NOT_REACHED = frozenset({401, 403, 405})  # refused by authentication, authorization, routing
+
+
+def reached(status: int) -> bool:
+    """Whether an answer came from the operation rather than the gate in front of it (a 404
+    counts as reached: for a path from the spec it is the operation finding no record)."""
+    return status != 0 and status not in NOT_REACHED
+
 
 @dataclass
 class Counter:
     requests: int = 0
+    reached: int = 0
 
 
 @dataclass
@@ -26,6 +35,7 @@ class Result:
     base_url: str
     outcomes: list[Outcome] = field(default_factory=list)
     requests: int = 0
+    reached: int = 0  # requests answered by an operation (``reached``)
     cases: int = 0  # schemathesis test cases
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # the run itself could not do something

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from understudy.contracts.outcome import Counter
+from understudy.contracts.outcome import Counter, reached
 
 
 class Probe:
@@ -56,7 +56,9 @@ class Probe:
             self.pace()
         self.counter.requests += 1
         self.trail.append(self.curl(method, path, json_body, params, headers))
-        return self.client.request(method, path, json=json_body, params=params, headers=headers)
+        answer = self.client.request(method, path, json=json_body, params=params, headers=headers)
+        self.counter.reached += reached(answer.status_code)
+        return answer
 
     def curl(
         self,

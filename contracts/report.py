@@ -46,7 +46,8 @@ def summary(result: Result, *, verbose: bool = False) -> str:
     lines += [
         "",
         f"{result.surface} {verdict}: {len(failures)} failure(s), "
-        f"{result.cases} generated cases, {result.requests} requests in {result.seconds:.1f} s",
+        f"{result.cases} generated cases, {result.requests} requests in {result.seconds:.1f} s "
+        f"({result.reached} answered by an operation, not 401/403/405)",
     ]
     return "\n".join(lines)
 

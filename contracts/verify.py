@@ -1,8 +1,9 @@
 """``verify``: check an implementation of a surface against its spec.
 
-Two layers, both from the spec alone: schemathesis' conformance checks over every operation
-(``understudy.contracts.conformance``) and the semantic checks the schema cannot express
-(``understudy.contracts.semantic``).
+Three layers, all from the spec alone: schemathesis' conformance checks over every operation
+(``understudy.contracts.conformance``), the semantic checks the schema cannot express
+(``understudy.contracts.semantic``) and the hostile inputs no generator sends
+(``understudy.contracts.hostile``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from understudy import binding, specs
 from understudy.contracts import (
     conformance,
     derived,
+    hostile,
     isolation,
     lifecycle,
     limits,
@@ -31,6 +33,7 @@ from understudy.errors import UsageError
 
 # the modules whose checks register themselves in ``semantic.REGISTRY`` when imported
 CHECK_MODULES = (semantic, isolation, lifecycle, lists, updates, derived)
+PHASES = (*conformance.PHASES, hostile.PHASE)
 
 
 @dataclass
@@ -46,13 +49,13 @@ class Options:
     seed: int | None = None
     checks: list[str] = field(default_factory=list)  # empty: all
     operations: list[str] = field(default_factory=list)  # operationIds; empty: all
-    phases: tuple[str, ...] = conformance.PHASES
+    phases: tuple[str, ...] = PHASES
     # fixed parameter values, e.g. {"workspaceId": "..."}: where the caller's data lives
     params: dict[str, str] = field(default_factory=dict)
 
 
 def all_checks() -> list[str]:
-    return [*conformance.check_names(), *semantic.REGISTRY, limits.CHECK]
+    return [*conformance.check_names(), *hostile.CHECKS, *semantic.REGISTRY, limits.CHECK]
 
 
 def verify(options: Options, progress: Callable[[str], None] | None = None) -> Result:
@@ -95,12 +98,26 @@ def verify(options: Options, progress: Callable[[str], None] | None = None) -> R
     semantic_checks = [c for c in chosen if c in semantic.REGISTRY]
     if semantic_checks:
         _semantic(spec, surface, options, semantic_checks, result, progress)
+    hostile_checks = [c for c in chosen if c in hostile.CHECKS]
+    if hostile_checks and hostile.PHASE in options.phases:
+        hostile.run(
+            spec,
+            surface,
+            result,
+            base_url=options.base_url,
+            headers=options.headers,
+            params=options.params,
+            operations=options.operations,
+            checks=hostile_checks,
+            progress=progress,
+        )
     if limits.CHECK in chosen:  # last: its burst spends the credential's budget
         counter = Counter()
         result.outcomes.append(
             limits.check(spec, surface, options.base_url, options.headers, options.params, counter)
         )
         result.requests += counter.requests
+        result.reached += counter.reached
     result.seconds = time.perf_counter() - started
     return result
 
@@ -137,6 +154,7 @@ def _semantic(
         for _, client, _ in clients.values():
             client.close()
     result.requests += counter.requests
+    result.reached += counter.reached
 
 
 def _run_plans(

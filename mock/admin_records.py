@@ -29,8 +29,9 @@ class Checker:
     def problems(self, surface: str, collections: Any, *, internal: bool = False) -> list[str]:
         """What is wrong with ``{collection: [records]}`` for ``surface``; empty when nothing.
 
-        ``internal`` admits the mock's own bookkeeping collections (``_audit``, ...), which
-        a snapshot carries.
+        ``internal`` admits collections the spec does not declare (the mock's own
+        bookkeeping: ``_audit``, receipts, webhook logs), which a snapshot carries; their
+        records are checked as JSON only.
         """
         if not isinstance(collections, dict):
             return [f"{surface}: 'collections' must map collection names to lists of records"]
@@ -43,7 +44,7 @@ class Checker:
             if not isinstance(records, list):
                 found.append(f"{where}: must be a list of records")
                 continue
-            if name not in declared and name not in own and not (internal and name[:1] == "_"):
+            if name not in declared and name not in own and not internal:
                 known = ", ".join(sorted(declared))
                 found.append(f"{where}: no such collection (known: {known})")
                 continue

@@ -354,6 +354,10 @@ def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Ca
             body = {**(body or {}), **files}
         call = Call(bound, params, body, caller)
         try:
+            if isinstance(body, bytes | str):  # no Content-Type: connexion passed it unread
+                if body:
+                    raise errors.UnsupportedMedia("A request body needs Content-Type: " + JSON)
+                call.body = None
             try:
                 reply = engine.handle(call)
             except strict_json.NotJSON as exc:  # the store kept nothing (MemoryStore.put)

@@ -451,7 +451,8 @@ def test_snapshot_round_trip_and_journal(live_mock: LiveMock, alice: httpx.Clien
     snapshot = live_mock.admin("/snapshot").json()
     assert any(r["id"] == made["id"] for r in snapshot["surfaces"]["edm"]["equipment"])
     alice.delete(f"{CRUD['equipment']}/{made['id']}")
-    assert live_mock.admin("/snapshot", "PUT", json=snapshot).status_code == 200
+    loaded = live_mock.admin("/snapshot", "PUT", json=snapshot)
+    assert loaded.status_code == 200, loaded.text
     assert alice.get(f"{CRUD['equipment']}/{made['id']}").status_code == 200
     assert live_mock.admin("/snapshot", "PUT", json={"surfaces": []}).status_code == 400
     entries = live_mock.admin("/journal").json()["entries"]
