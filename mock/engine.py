@@ -73,6 +73,7 @@ class Reply:
 
 log = logging.getLogger("understudy.mock")
 IDEMPOTENCY = "_idempotency"  # the store collection of cached idempotent answers
+MAX_IDEMPOTENCY = 10_000  # cached answers per surface (openapi/DECISIONS.md)
 
 
 class Clock:
@@ -136,6 +137,8 @@ class Engine:
         self.behaviour = behaviour
         self.clock = clock or Clock()
         self.outbound = outbound or Outbound()  # where and how behaviour may call out
+        self._next_purge: datetime | None = None  # when expired idempotent answers go next
+        self._idempotent_writes = 0
         self.store: Store = (
             AuditedStore(store, surface.audit, self.clock.now) if surface.audit else store
         )
@@ -207,7 +210,25 @@ class Engine:
                     "expires_at": iso(now + timedelta(seconds=ttl)),
                 },
             )
+            self._forget_idempotency(now)
             return reply
+
+    def _forget_idempotency(self, now: datetime) -> None:
+        """Drop the cached answers whose time is up (at most once a minute), and the soonest
+        to expire beyond ``MAX_IDEMPOTENCY``: the cache keeps what its ``ttl`` documents, and
+        a flood of distinct keys cannot grow it past a bound."""
+        if self._next_purge is None or now >= self._next_purge:
+            self._next_purge = now + timedelta(seconds=60)
+            entries = list(self.store.scan(IDEMPOTENCY, {}))
+            for entry in entries:
+                if parse_instant(entry["expires_at"]) <= now:
+                    self.store.delete(IDEMPOTENCY, entry["id"])
+        self._idempotent_writes += 1
+        if self._idempotent_writes % 100 == 0:  # the count is a scan: not on every write
+            entries = list(self.store.scan(IDEMPOTENCY, {}))
+            entries.sort(key=lambda e: e["expires_at"])
+            for entry in entries[: max(0, len(entries) - MAX_IDEMPOTENCY)]:
+                self.store.delete(IDEMPOTENCY, entry["id"])
 
     # ---------------------------------------------------------------- reading
     def scope(self, call: Call) -> dict[str, Any]:

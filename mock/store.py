@@ -15,6 +15,7 @@ anything.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -147,10 +148,15 @@ class AuditedStore:
     last updated and deleted (with the record as it was) — what feeds of changes answer
     (Clockify's entity changes). The audit lives in the wrapped store, so snapshots keep it."""
 
+    MAX_DELETED = 1000  # deleted records whose last document each collection remembers
+
     def __init__(self, inner: Store, collections: Iterable[str], now: Any) -> None:
         self._inner = inner
         self._collections = frozenset(collections)
         self._now = now  # () -> datetime
+        # per collection, the audit keys of its deletions, oldest first: past MAX_DELETED the
+        # oldest is forgotten, so a stream of creations and deletions cannot grow the audit
+        self._deleted: dict[str, deque[str]] = {}
 
     def __getattr__(self, name: str) -> Any:  # scan, transaction, dump, load, count, ...
         return getattr(self._inner, name)
@@ -174,6 +180,13 @@ class AuditedStore:
             self._inner.delete(collection, record_id)
             if old is not None:
                 self._note(collection, record_id, "deletedAt", document=dict(old))
+                deleted = self._deleted.setdefault(collection, deque())
+                deleted.append(f"{collection}/{record_id}")
+                while len(deleted) > self.MAX_DELETED:
+                    key = deleted.popleft()
+                    entry = self._inner.get(AUDIT, key)
+                    if entry is not None and entry.get("deletedAt"):  # not created again since
+                        self._inner.delete(AUDIT, key)
 
     def audit(self, collection: str) -> list[Record]:
         """The audit records of a collection: ``{recordId, createdAt, updatedAt, deletedAt,
