@@ -38,7 +38,7 @@ REPORT = {
 def root_mock() -> Iterator[httpx.Client]:
     """The Clockify surface alone, served at / (``--root-surface clockify``)."""
     mock = create_app(Config(surfaces=("clockify",), root_surface="clockify"))
-    with mock.app.test_client() as client:
+    with mock.app.test_client(base_url="http://localhost") as client:
         yield client
 
 

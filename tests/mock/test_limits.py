@@ -144,7 +144,7 @@ def test_an_addon_token_gets_429_beyond_50_per_second_on_one_workspace(
 
 def test_rate_limit_off_serves_every_request() -> None:
     mock = create_app(Config(surfaces=("clockify",), rate_limit="off"))
-    client = mock.app.test_client()
+    client = mock.app.test_client(base_url="http://localhost")
     demo = client.get("/__understudy/credentials").json()["clockify"]
     path = f"/clockify/api/v1/workspaces/{demo['workspaceId']}/tags"
     headers = {"X-Addon-Token": demo["api_key"]}
@@ -154,7 +154,7 @@ def test_rate_limit_off_serves_every_request() -> None:
 
 def test_a_number_limits_api_keys_too_on_the_real_clock() -> None:
     mock = create_app(Config(surfaces=("clockify",), rate_limit="3"))
-    client = mock.app.test_client()
+    client = mock.app.test_client(base_url="http://localhost")
     demo = client.get("/__understudy/credentials").json()["clockify"]
     path = f"/clockify/api/v1/workspaces/{demo['workspaceId']}/tags"
     headers = {"X-Api-Key": demo["api_key"]}

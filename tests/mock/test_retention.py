@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.clockify_kit import Kit
+from tests.mock.surfaces.clockify.kit import Kit
 from understudy.mock import engine as engine_module
 from understudy.mock.app import Mock
 from understudy.mock.config import Config
