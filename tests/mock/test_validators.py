@@ -118,3 +118,16 @@ def test_an_unregistered_injected_status_is_answered_in_shape(
     with live_mock.client() as client:
         answer = client.get("/api/v1/work/time-entries", headers={"Prefer": f"code={code}"})
     assert answer.status_code == code and answer.json()["status"] == code
+
+
+@pytest.mark.parametrize("content_type", [None, ""], ids=["no Content-Type", "empty"])
+def test_a_clockify_body_without_a_content_type_is_a_415_and_stores_nothing(
+    targets: dict[str, tuple[httpx.Client, str, str, str]],
+    content_type: str | None,
+) -> None:
+    client = targets["clockify project"][0]
+    before = client.get("/tags").json()
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    answer = client.post("/tags", content=b'{"name": "typeless"}', headers=headers)
+    assert answer.status_code == 415 and answer.json()["code"] == 415, answer.text
+    assert client.get("/tags").json() == before
