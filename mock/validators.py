@@ -12,6 +12,7 @@ and names the parameter.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
@@ -19,6 +20,7 @@ from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
+from connexion.validators.form_data import FormDataValidator, MultiPartFormDataValidator
 from connexion.validators.json import JSONRequestBodyValidator
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker
@@ -135,9 +137,64 @@ class CachedJSONBodyValidator(JSONRequestBodyValidator):
         return _compiled_validator(self._schema, Draft4RequestValidator)
 
 
+class _ExactBounds:
+    """A form's URI parser that first holds numeric fields to their bounds exactly: coerced
+    to a double, ``92233720368547761`` equals a maximum of ``92233720368547760``."""
+
+    def __init__(self, parser: Any, schema: dict[str, Any]) -> None:
+        self._parser = parser
+        self._schema = schema
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._parser, name)
+
+    def resolve_form(self, form: dict[str, Any]) -> Any:
+        for name, values in form.items():
+            prop = self._schema.get("properties", {}).get(name, {})
+            if prop.get("type") not in ("number", "integer"):
+                continue
+            for raw in values if isinstance(values, list) else [values]:
+                _check_bounds(name, raw, prop)
+        return self._parser.resolve_form(form)
+
+
+def _check_bounds(name: str, raw: Any, prop: dict[str, Any]) -> None:
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        return  # not a number: the schema's type check says so
+    if not value.is_finite():
+        raise BadRequestProblem(detail=f"{name}: {raw} is not a number")
+    if "maximum" in prop and value > Decimal(str(prop["maximum"])):
+        raise BadRequestProblem(detail=f"{name}: {raw} is greater than {prop['maximum']}")
+    if "minimum" in prop and value < Decimal(str(prop["minimum"])):
+        raise BadRequestProblem(detail=f"{name}: {raw} is less than {prop['minimum']}")
+
+
+class ExactFormValidator(FormDataValidator):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self._uri_parser is not None:
+            self._uri_parser = _ExactBounds(self._uri_parser, self._schema)
+
+
+class ExactMultiPartValidator(MultiPartFormDataValidator):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self._uri_parser is not None:
+            self._uri_parser = _ExactBounds(self._uri_parser, self._schema)
+
+
 # connexion matches media types with wildcards only through a MediaTypeDict: a plain dict
 # would silently skip body validation for application/json
 VALIDATOR_MAP = {
     "parameter": CachedParameterValidator,
-    "body": MediaTypeDict({**CONNEXION_VALIDATORS["body"], "*/*json": CachedJSONBodyValidator}),
+    "body": MediaTypeDict(
+        {
+            **CONNEXION_VALIDATORS["body"],
+            "*/*json": CachedJSONBodyValidator,
+            "application/x-www-form-urlencoded": ExactFormValidator,
+            "multipart/form-data": ExactMultiPartValidator,
+        }
+    ),
 }

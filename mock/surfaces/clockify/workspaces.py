@@ -18,6 +18,7 @@ from typing import Any
 from understudy.mock import errors
 from understudy.mock.engine import Call, Engine, Reply, new_id
 from understudy.mock.surfaces.clockify import behaviour
+from understudy.mock.surfaces.clockify.roles import roles
 from understudy.mock.surfaces.clockify.shared import money, name_matches
 
 Record = dict[str, Any]
@@ -489,6 +490,9 @@ def set_membership_status(engine: Engine, call: Call) -> Reply:
     status = (call.body or {}).get("status")
     with engine.store.transaction():
         workspace, user = member(engine, call)
+        owner = any(r.get("name") == "OWNER" for r in roles(engine, workspace["id"], user["id"]))
+        if owner and status != "ACTIVE":  # the owner would lock everyone out of the workspace
+            raise errors.BadRequest("The workspace owner cannot be deactivated")
         workspace = _set_membership(
             engine, workspace, user, lambda m: {**m, "membershipStatus": status}
         )

@@ -90,3 +90,20 @@ def test_only_the_owner_and_admins_change_workspace_settings(kit: Kit) -> None:
         ).status
         == 403
     )
+
+
+def test_the_owner_cannot_be_deactivated(kit: Kit) -> None:
+    answer = kit.call("updateWorkspaceUserStatus", {"userId": kit.user}, {"status": "INACTIVE"})
+    assert answer.status == 400
+    assert kit.call("getTags", {}).status == 200  # still a member
+
+
+def test_a_form_number_is_held_to_its_bound_exactly() -> None:
+    from connexion.exceptions import BadRequestProblem
+
+    from understudy.mock.validators import _check_bounds
+
+    prop = {"type": "number", "maximum": 92233720368547760}
+    _check_bounds("amount", "92233720368547760", prop)
+    with pytest.raises(BadRequestProblem, match="greater"):
+        _check_bounds("amount", "92233720368547761", prop)  # the same double as the maximum
