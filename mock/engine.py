@@ -9,8 +9,6 @@ declaration can say lives in the surface's ``mock.behaviour.Behaviour``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import secrets
 import threading
@@ -73,7 +71,6 @@ class Reply:
 
 log = logging.getLogger("understudy.mock")
 IDEMPOTENCY = "_idempotency"  # the store collection of cached idempotent answers
-MAX_IDEMPOTENCY = 10_000  # cached answers per surface (openapi/DECISIONS.md)
 
 
 class Clock:
@@ -137,8 +134,8 @@ class Engine:
         self.behaviour = behaviour
         self.clock = clock or Clock()
         self.outbound = outbound or Outbound()  # where and how behaviour may call out
-        self._next_purge: datetime | None = None  # when expired idempotent answers go next
-        self._idempotent_writes = 0
+        self.next_purge: datetime | None = None  # when expired idempotent answers go next
+        self.idempotent_writes = 0
         self.store: Store = (
             AuditedStore(store, surface.audit, self.clock.now) if surface.audit else store
         )
@@ -167,7 +164,7 @@ class Engine:
         if idempotency and call.params.get(idempotency["header"]):
             reply = self._idempotent(call, call.params[idempotency["header"]], idempotency["ttl"])
         else:
-            reply = self._dispatch(call)
+            reply = self.dispatch(call)
         if reply.status < 400:
             for name in self.surface.observe:
                 try:
@@ -176,59 +173,15 @@ class Engine:
                     log.exception("observer %s failed on %s", name, call.binding.operation_id)
         return reply
 
-    def _dispatch(self, call: Call) -> Reply:
+    def dispatch(self, call: Call) -> Reply:
         if call.binding.handler or (call.binding.kind == "action" and not call.binding.action):
             return self.computed(call)
         return self._behaviours[call.binding.kind](call)
 
     def _idempotent(self, call: Call, key: str, ttl: int) -> Reply:
-        """Answer a repeat of (key, path) within ``ttl`` seconds from the cache, refuse the key
-        with another body (422), and run concurrent repeats one after the other."""
-        scope = self.scope(call)
-        entry_id = hashlib.sha256(
-            json.dumps([scope, call.binding.path, call.params, key], sort_keys=True).encode()
-        ).hexdigest()
-        fingerprint = hashlib.sha256(json.dumps(call.body, sort_keys=True).encode()).hexdigest()
-        with self.store.transaction():
-            now = self.clock.now()
-            cached = self.store.get(IDEMPOTENCY, entry_id)
-            if cached and parse_instant(cached["expires_at"]) > now:
-                if cached["fingerprint"] != fingerprint:
-                    raise errors.Unprocessable(
-                        f"Idempotency-Key {key!r} was already used with a different request body"
-                    )
-                return Reply(cached["status"], cached["body"], {"Idempotent-Replayed": "true"})
-            reply = self._dispatch(call)
-            self.store.put(
-                IDEMPOTENCY,
-                entry_id,
-                {
-                    "id": entry_id,
-                    "fingerprint": fingerprint,
-                    "status": reply.status,
-                    "body": reply.body,
-                    "expires_at": iso(now + timedelta(seconds=ttl)),
-                },
-            )
-            self._forget_idempotency(now)
-            return reply
+        from understudy.mock import idempotency
 
-    def _forget_idempotency(self, now: datetime) -> None:
-        """Drop the cached answers whose time is up (at most once a minute), and the soonest
-        to expire beyond ``MAX_IDEMPOTENCY``: the cache keeps what its ``ttl`` documents, and
-        a flood of distinct keys cannot grow it past a bound."""
-        if self._next_purge is None or now >= self._next_purge:
-            self._next_purge = now + timedelta(seconds=60)
-            entries = list(self.store.scan(IDEMPOTENCY, {}))
-            for entry in entries:
-                if parse_instant(entry["expires_at"]) <= now:
-                    self.store.delete(IDEMPOTENCY, entry["id"])
-        self._idempotent_writes += 1
-        if self._idempotent_writes % 100 == 0:  # the count is a scan: not on every write
-            entries = list(self.store.scan(IDEMPOTENCY, {}))
-            entries.sort(key=lambda e: e["expires_at"])
-            for entry in entries[: max(0, len(entries) - MAX_IDEMPOTENCY)]:
-                self.store.delete(IDEMPOTENCY, entry["id"])
+        return idempotency.answer(self, call, key, ttl)
 
     # ---------------------------------------------------------------- reading
     def scope(self, call: Call) -> dict[str, Any]:

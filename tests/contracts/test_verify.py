@@ -196,7 +196,7 @@ def any_transition(engine: Engine) -> None:
 
 
 def ignore_idempotency_key(engine: Engine) -> None:
-    engine._idempotent = lambda call, key, ttl: engine._dispatch(call)  # type: ignore[method-assign]
+    engine._idempotent = lambda call, key, ttl: engine.dispatch(call)  # type: ignore[method-assign]
 
 
 VARIANTS = {

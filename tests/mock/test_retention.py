@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.mock.surfaces.clockify.kit import Kit
-from understudy.mock import engine as engine_module
+from understudy.mock import idempotency
 from understudy.mock.app import Mock
 from understudy.mock.config import Config
 from understudy.mock.engine import IDEMPOTENCY, Clock
@@ -58,7 +58,7 @@ def test_idempotent_answers_are_capped(
     tracker: tuple[Mock, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mock, client = tracker
-    monkeypatch.setattr(engine_module, "MAX_IDEMPOTENCY", 5)
+    monkeypatch.setattr(idempotency, "MAX_IDEMPOTENCY", 5)
     for n in range(100):
         assert _post(mock, client, f"key-{n}") == 201
     assert len(_cached(mock)) == 5
