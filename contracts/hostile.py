@@ -29,6 +29,7 @@ from urllib.parse import quote
 import httpx
 
 from understudy import binding, specs
+from understudy.contracts import limits
 from understudy.contracts.outcome import Outcome, Result, reached
 
 PHASE = "hostile"
@@ -71,6 +72,10 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> None:
     client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=60)
+    if surface.rate_limit and limits.pace(surface.rate_limit, headers):
+        # keep under a declared rate limit the credentials count against: a 429 is no finding
+        pacer = limits.Pacer(surface.rate_limit)
+        client.event_hooks["request"].append(lambda request: pacer())
     try:
         _run(spec, surface, result, client, params, operations, checks, progress)
     finally:
