@@ -6,7 +6,9 @@ the compiled validator per operation schema, uses a format checker that knows ``
 ``uuid``, the ranges of ``int32``/``int64`` and the rest, and lets an optional body be
 absent. Its parameter validator also deep-copies and compiles each parameter's schema on
 every request, and reports a failure with the whole schema dumped; this one compiles once
-and names the parameter.
+and names the parameter. Response validation (``--validate-responses``) compiled the
+response schema for every response too; it is compiled once, with connexion's own format
+checks (what it accepts is unchanged).
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from typing import Any
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
-from connexion.json_schema import Draft4RequestValidator
+from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
 from connexion.validators.form_data import FormDataValidator, MultiPartFormDataValidator
-from connexion.validators.json import JSONRequestBodyValidator
+from connexion.validators.json import (
+    JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
+    TextResponseBodyValidator,
+)
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import best_match
@@ -75,16 +81,18 @@ def _day(value: object) -> bool:
     return True
 
 
-_compiled: dict[tuple[int, Any], tuple[dict[str, Any], Any]] = {}
+_compiled: dict[tuple[int, Any, int], tuple[dict[str, Any], Any]] = {}
 
 
-def _compiled_validator(schema: dict[str, Any], make: Any) -> Any:
+def _compiled_validator(
+    schema: dict[str, Any], make: Any, format_checker: FormatChecker = FORMATS
+) -> Any:
     # keyed by identity: connexion hands an operation the same schema dict every time; the
     # dict is kept in the cache entry so that its id cannot be reused by another object
-    key = (id(schema), make)
+    key = (id(schema), make, id(format_checker))
     entry = _compiled.get(key)
     if entry is None or entry[0] is not schema:
-        entry = (schema, make(schema, format_checker=FORMATS))
+        entry = (schema, make(schema, format_checker=format_checker))
         _compiled[key] = entry
     return entry[1]
 
@@ -185,6 +193,18 @@ class ExactMultiPartValidator(MultiPartFormDataValidator):
             self._uri_parser = _ExactBounds(self._uri_parser, self._schema)
 
 
+class CachedJSONResponseValidator(JSONResponseBodyValidator):
+    @property
+    def validator(self) -> Any:
+        return _compiled_validator(
+            self._schema, Draft4ResponseValidator, Draft4Validator.FORMAT_CHECKER
+        )
+
+
+class CachedTextResponseValidator(TextResponseBodyValidator):
+    validator = CachedJSONResponseValidator.validator
+
+
 # connexion matches media types with wildcards only through a MediaTypeDict: a plain dict
 # would silently skip body validation for application/json
 VALIDATOR_MAP = {
@@ -195,6 +215,13 @@ VALIDATOR_MAP = {
             "*/*json": CachedJSONBodyValidator,
             "application/x-www-form-urlencoded": ExactFormValidator,
             "multipart/form-data": ExactMultiPartValidator,
+        }
+    ),
+    "response": MediaTypeDict(
+        {
+            **CONNEXION_VALIDATORS["response"],
+            "*/*json": CachedJSONResponseValidator,
+            "text/plain": CachedTextResponseValidator,
         }
     ),
 }

@@ -7,10 +7,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import connexion
 import httpx
 import pytest
+from connexion.resolver import Resolution, Resolver
 
 from tests.conftest import LiveMock
+from understudy.mock import validators
 
 HOSTILE = {
     "lone surrogate": '"\\ud800"',
@@ -131,3 +134,62 @@ def test_a_clockify_body_without_a_content_type_is_a_415_and_stores_nothing(
     answer = client.post("/tags", content=b'{"name": "typeless"}', headers=headers)
     assert answer.status_code == 415 and answer.json()["code"] == 415, answer.text
     assert client.get("/tags").json() == before
+
+
+_COUNT_SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "t", "version": "1"},
+    "paths": {
+        "/count/{n}": {
+            "get": {
+                "operationId": "count",
+                "parameters": [
+                    {"name": "n", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["n"],
+                                    "properties": {"n": {"type": "integer"}},
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+async def _count(n: str) -> dict[str, Any]:
+    return {"n": int(n) if n.isdigit() else n}  # a word is a lie: the schema says integer
+
+
+class _Resolver(Resolver):
+    def resolve(self, operation: Any) -> Resolution:
+        return Resolution(_count, "count")
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_response_schema_is_compiled_once_and_still_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(validators, "_compiled", {})
+    app = connexion.AsyncApp(__name__)
+    app.add_api(
+        _COUNT_SPEC,
+        resolver=_Resolver(),
+        validator_map=validators.VALIDATOR_MAP,
+        validate_responses=True,
+    )
+    client = app.test_client()
+    for n in ("1", "2", "3"):
+        assert client.get(f"/count/{n}").json() == {"n": int(n)}
+    assert client.get("/count/three").status_code == 500  # the response does not conform
+    compiled = [key for key in validators._compiled if key[1] is validators.Draft4ResponseValidator]
+    assert len(compiled) == 1  # one schema, compiled for the first response only
