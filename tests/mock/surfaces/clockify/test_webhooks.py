@@ -312,7 +312,7 @@ def test_pending_retries_never_delay_the_mocks_exit(tmp_path: Any) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.05)  # the first attempt failed: the next is minutes away
         server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=20) == 0
+        assert server.wait(timeout=20) in (0, 130)  # it ended on the interrupt, promptly
     finally:
         if server.poll() is None:
             server.kill()
