@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from compat.envs import HERE, Env, Unavailable
+from compat.envs import HERE, Env, Unavailable, cache_root
 
 DRIVER_TIMEOUT = 300
 
@@ -99,6 +99,8 @@ def environments(registry: dict[str, Any]) -> dict[str, Env]:
 
 def run_driver(python: Path, client: str, target: Target, tag: str) -> list[dict[str, Any]]:
     """The driver's step records; a crash or a timeout is one failed step ``driver``."""
+    home = cache_root() / "home"
+    home.mkdir(parents=True, exist_ok=True)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))},
         "COMPAT_API": target.api,
@@ -106,7 +108,7 @@ def run_driver(python: Path, client: str, target: Target, tag: str) -> list[dict
         "COMPAT_KEY": target.key,
         "COMPAT_TAG": tag,
         "TZ": "UTC",
-        "HOME": str(HERE / ".home"),  # no user config file of any client is read
+        "HOME": str(home),  # an empty home: no user config file of any client is read
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONWARNINGS": "ignore",
     }
