@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -199,6 +200,7 @@ def live_mock() -> Iterator[Target]:
     from understudy.mock.app import create_app
     from understudy.mock.config import Config
 
+    logging.getLogger("connexion").setLevel(logging.ERROR)  # refusals are the clients' lines
     mock = create_app(Config(surfaces=("clockify",)))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

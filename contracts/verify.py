@@ -92,6 +92,7 @@ def verify(options: Options, progress: Callable[[str], None] | None = None) -> R
             phases=options.phases,
             params=options.params,
             refusals=surface.refusals,
+            leniency=surface.leniency,
             progress=progress,
             rate_limit=limits.pace(surface.rate_limit, options.headers),
         )

@@ -52,7 +52,7 @@ from understudy.mock.limits import (
 from understudy.mock.outbound import Outbound, Schedule
 from understudy.mock.routes import RouteIndex
 from understudy.mock.store import MemoryStore
-from understudy.mock.validators import VALIDATOR_MAP
+from understudy.mock.validators import validator_map
 
 log = logging.getLogger("understudy.mock")
 
@@ -179,8 +179,9 @@ class Mock:
             security_map=_security_map(
                 self.config, surface, self.stores[mount.surface], self.limiters.get(mount.surface)
             ),
-            validator_map=VALIDATOR_MAP,
-            strict_validation=True,
+            validator_map=validator_map(surface.leniency),
+            # undeclared query parameters are a 400 unless the real service ignores them
+            strict_validation=surface.leniency.get("unknown_query") != "ignore",
             validate_responses=self.config.validate_responses,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
         )

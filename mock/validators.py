@@ -13,6 +13,9 @@ checks (what it accepts is unchanged).
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -31,7 +34,9 @@ from connexion.validators.json import (
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import best_match
+from starlette.datastructures import MutableHeaders
 
+from understudy.leniency import relax
 from understudy.mock import strict_json
 
 FORMATS = FormatChecker()
@@ -124,7 +129,8 @@ JSON_NULL = _JSONNull()
 
 class CachedJSONBodyValidator(JSONRequestBodyValidator):
     async def _parse(self, stream: Any, scope: Any) -> Any:
-        raw = b"".join([chunk async for chunk in stream]).decode(self._encoding)
+        self._raw = b"".join([chunk async for chunk in stream])
+        raw = self._raw.decode(self._encoding)
         if not raw:
             return None
         try:
@@ -205,23 +211,55 @@ class CachedTextResponseValidator(TextResponseBodyValidator):
     validator = CachedJSONResponseValidator.validator
 
 
-# connexion matches media types with wildcards only through a MediaTypeDict: a plain dict
-# would silently skip body validation for application/json
-VALIDATOR_MAP = {
-    "parameter": CachedParameterValidator,
-    "body": MediaTypeDict(
-        {
-            **CONNEXION_VALIDATORS["body"],
-            "*/*json": CachedJSONBodyValidator,
-            "application/x-www-form-urlencoded": ExactFormValidator,
-            "multipart/form-data": ExactMultiPartValidator,
-        }
-    ),
-    "response": MediaTypeDict(
-        {
-            **CONNEXION_VALIDATORS["response"],
-            "*/*json": CachedJSONResponseValidator,
-            "text/plain": CachedTextResponseValidator,
-        }
-    ),
-}
+class LenientJSONBodyValidator(CachedJSONBodyValidator):
+    """Relaxes the body as the surface's real service reads it (``mock.leniency``) before
+    validating it, and passes the relaxed body on — the original bytes when nothing changed."""
+
+    LENIENCY: Mapping[str, str] = {}
+    MUTABLE_VALIDATION = True
+    _raw: bytes | None = None
+    _relaxed = False
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if body is not JSON_NULL and body is not None:
+            self._relaxed = relax(body, self._schema, self.LENIENCY)
+        return super()._validate(body)
+
+    def _insert_body(self, receive: Any, *, body: Any, scope: Any) -> tuple[Any, Any]:
+        if self._raw is None:  # before parsing: connexion's default-body path
+            return super()._insert_body(receive, body=body, scope=scope)  # type: ignore[no-any-return]
+        data = json.dumps(body).encode(self._encoding) if self._relaxed else self._raw
+        new_scope = {**scope, "headers": copy.deepcopy(scope["headers"])}
+        MutableHeaders(scope=new_scope)["content-length"] = str(len(data))
+        message = {"type": "http.request", "body": data, "more_body": False}
+        return self._insert_messages(receive, messages=[message]), new_scope
+
+
+def validator_map(leniency: Mapping[str, str]) -> dict[str, Any]:
+    """The validators of a surface: the lenient body validator where it declares leniency."""
+    body: type[CachedJSONBodyValidator] = CachedJSONBodyValidator
+    if {"null_optional", "textual_scalars"} & set(leniency):
+        body = type("SurfaceJSONBodyValidator", (LenientJSONBodyValidator,), {"LENIENCY": leniency})
+    # connexion matches media types with wildcards only through a MediaTypeDict: a plain
+    # dict would silently skip body validation for application/json
+    return {
+        "parameter": CachedParameterValidator,
+        "body": MediaTypeDict(
+            {
+                **CONNEXION_VALIDATORS["body"],
+                "*/*json": body,
+                "application/x-www-form-urlencoded": ExactFormValidator,
+                "multipart/form-data": ExactMultiPartValidator,
+            }
+        ),
+        "response": MediaTypeDict(
+            {
+                **CONNEXION_VALIDATORS["response"],
+                "*/*json": CachedJSONResponseValidator,
+                "text/plain": CachedTextResponseValidator,
+            }
+        ),
+    }
+
+
+VALIDATOR_MAP = validator_map({})

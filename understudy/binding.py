@@ -223,6 +223,8 @@ class Surface:
     observe: tuple[str, ...]  # reactions to every successful answer (mock.engine observers)
     bindings: dict[str, Binding]  # by operationId
     rate_limit: RateLimit | None = None
+    # what the real service tolerates in a request that its schema does not allow
+    leniency: dict[str, str] = field(default_factory=dict)
 
 
 def read_surface(name: str, spec: dict[str, Any]) -> Surface:
@@ -273,6 +275,7 @@ def read_surface(name: str, spec: dict[str, Any]) -> Surface:
         refusals=tuple(surface.get("refusals", (409, 422))),
         audit=tuple(surface.get("audit", ())),
         observe=tuple(surface.get("observe", ())),
+        leniency=_leniency(name, surface.get("leniency") or {}),
         bindings=bindings,
         rate_limit=_rate_limit(name, spec, surface.get("rate_limit")),
     )
@@ -487,3 +490,19 @@ def _filters(
         elif not lenient:
             raise BindingError(f"{where}: query parameter {name!r} filters no field")
     return tuple(found)
+
+
+# Each leniency a surface may declare, and the one value that turns it on:
+# unknown_query: ignore  — query parameters the operation does not declare are ignored
+# null_optional: absent  — null in an optional, non-nullable body field means "not sent"
+# textual_scalars: coerce — "true"/"false" and numeric strings stand for the boolean or
+#                          number a body field declares (Jackson's default coercion)
+LENIENCIES = {"unknown_query": "ignore", "null_optional": "absent", "textual_scalars": "coerce"}
+
+
+def _leniency(name: str, decl: dict[str, Any]) -> dict[str, str]:
+    for key, value in decl.items():
+        if LENIENCIES.get(key) != value:
+            known = ", ".join(f"{k}: {v}" for k, v in LENIENCIES.items())
+            raise BindingError(f"{name}: unknown leniency {key}: {value} (known: {known})")
+    return dict(decl)

@@ -56,8 +56,8 @@ def check(condition: object, message: str) -> None:
 
 
 def today_at(hour: int, minute: int = 0, days_ago: int = 0) -> dt.datetime:
-    day = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=days_ago)
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.timezone.utc)
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days_ago)
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.UTC)
 
 
 def _reason(exc: BaseException) -> str:

@@ -4,7 +4,6 @@ service object per resource over plain requests. It builds ``https://global.<api
 that attribute to the mock."""
 
 from _steps import Steps, check, main, today_at
-
 from clockify_api_client_adgstudios.client import ClockifyAPIClient
 
 
@@ -54,7 +53,9 @@ def drive(steps: Steps) -> None:
         ),
         "add project",
     )
-    task = steps.run("add task", lambda: api.tasks.add_task(ws, pid, "Design review"), "add project")
+    task = steps.run(
+        "add task", lambda: api.tasks.add_task(ws, pid, "Design review"), "add project"
+    )
     tid = (task or {}).get("id", "")
     steps.run(
         "get task",
@@ -110,7 +111,8 @@ def drive(steps: Steps) -> None:
     steps.run(
         "time entries",
         lambda: check(
-            eid in [e["id"] for e in api.time_entries.get_time_entries(ws, uid, {"page-size": 200})],
+            eid
+            in [e["id"] for e in api.time_entries.get_time_entries(ws, uid, {"page-size": 200})],
             "the new entry is not listed",
         ),
         "add time entry",

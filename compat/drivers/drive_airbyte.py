@@ -12,7 +12,6 @@ import jsonschema
 import source_clockify
 import yaml
 from _steps import Steps, check, main
-
 from airbyte_cdk.models import (
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
@@ -70,11 +69,15 @@ def drive(steps: Steps) -> None:
             validator = jsonschema.Draft7Validator(stream.json_schema)
             for record in records:
                 error = next(iter(validator.iter_errors(record)), None)
-                check(error is None, f"{'.'.join(map(str, error.path)) if error else ''}: "
-                      f"{error.message if error else ''}"[:300])
+                check(
+                    error is None,
+                    f"{'.'.join(map(str, error.path)) if error else ''}: "
+                    f"{error.message if error else ''}"[:300],
+                )
 
-        steps.run(f"{stream.name} records match the connector's schema", conforms,
-                  f"read {stream.name}")
+        steps.run(
+            f"{stream.name} records match the connector's schema", conforms, f"read {stream.name}"
+        )
 
 
 main(drive)

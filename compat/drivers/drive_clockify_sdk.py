@@ -6,7 +6,6 @@ Not driven: ``start_timer``, ``stop_timer``, ``get_current_timer`` (paths under
 ``set_active_workspace`` (likewise not in the API document)."""
 
 from _steps import Steps, check, main, today_at
-
 from clockify_sdk import Clockify
 from clockify_sdk.config import Config
 
@@ -30,12 +29,15 @@ def drive(steps: Steps) -> None:
     client = steps.run("create client", create_client) or {}
     cid = client.get("id", "")
     steps.run(
-        "get client", lambda: check(api.clients.get_by_id(cid)["id"] == cid, "other"), "create client"
+        "get client",
+        lambda: check(api.clients.get_by_id(cid)["id"] == cid, "other"),
+        "create client",
     )
     steps.run(
         "update client",
         lambda: check(
-            api.clients.update(cid, f"Acme Logistics GmbH {tag}", note="Net 30")["note"] == "Net 30",
+            api.clients.update(cid, f"Acme Logistics GmbH {tag}", note="Net 30")["note"]
+            == "Net 30",
             "note not updated",
         ),
         "create client",
@@ -77,7 +79,9 @@ def drive(steps: Steps) -> None:
     )
     tid = (task or {}).get("id", "")
     steps.run(
-        "get task", lambda: check(api.tasks.get_by_id(pid, tid)["id"] == tid, "other"), "create task"
+        "get task",
+        lambda: check(api.tasks.get_by_id(pid, tid)["id"] == tid, "other"),
+        "create task",
     )
     steps.run(
         "update task",
@@ -114,9 +118,14 @@ def drive(steps: Steps) -> None:
     steps.run(
         "update time entry",
         lambda: check(
-            api.time_entries.update(eid, start=today_at(8, days_ago=1), description="Grooming")[
-                "description"
-            ]
+            api.time_entries.update(
+                eid,
+                start=today_at(8, days_ago=1),
+                end=today_at(9, 45, days_ago=1),
+                project_id=pid,
+                task_id=tid,
+                description="Grooming",
+            )["description"]
             == "Grooming",
             "not updated",
         ),

@@ -2,7 +2,6 @@
 iterator (``page``/``page-size``). Base URL: ``APIServer(url)``."""
 
 from _steps import Steps, check, main, today_at
-
 from clockifyclient.api import APIServer
 from clockifyclient.client import APISession
 from clockifyclient.models import TimeEntry, TimeEntryQuery
@@ -15,9 +14,7 @@ def drive(steps: Steps) -> None:
     user = steps.run("current user", session.get_user)
     steps.run("default workspace", session.get_default_workspace)
     projects = steps.run("projects", session.get_projects, "default workspace") or []
-    steps.run(
-        "tasks", lambda: [session.get_tasks(p) for p in projects[:3]], "projects"
-    )
+    steps.run("tasks", lambda: [session.get_tasks(p) for p in projects[:3]], "projects")
     project = projects[0] if projects else None
 
     def add_entry() -> TimeEntry:

@@ -5,7 +5,6 @@ with paths ending in ``/``."""
 import datetime as dt
 
 from _steps import Steps, check, main
-
 from clockifytool.api import ClockifyApi
 
 
@@ -25,12 +24,21 @@ def drive(steps: Steps) -> None:
     found = steps.run("projects", projects, "user") or [{}]
     pid = found[0].get("id", "")
     steps.run("project", lambda: check(api.get_project(pid)["id"] == pid, "another"), "projects")
-    tasks = steps.run("project tasks", lambda: api.project_tasks(pid), "projects") or []
-    if tasks:
-        tid = tasks[0]["id"]
-        steps.run(
-            "task", lambda: check(api.get_task(pid, tid)["id"] == tid, "another"), "project tasks"
-        )
+
+    def project_tasks() -> tuple[str, list]:
+        for project in api.projects():
+            tasks = api.project_tasks(project["id"])
+            if tasks:
+                return project["id"], tasks
+        raise AssertionError("no project has tasks")
+
+    with_tasks, tasks = steps.run("project tasks", project_tasks, "projects") or ("", [{}])
+    tid = tasks[0].get("id", "")
+    steps.run(
+        "task",
+        lambda: check(api.get_task(with_tasks, tid)["id"] == tid, "another"),
+        "project tasks",
+    )
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 
     def create() -> dict:
@@ -42,7 +50,9 @@ def drive(steps: Steps) -> None:
 
     entry = steps.run("create entry", create, "projects") or {}
     eid = entry.get("id", "")
-    steps.run("get entry", lambda: check(api.get_entry(eid)["id"] == eid, "another"), "create entry")
+    steps.run(
+        "get entry", lambda: check(api.get_entry(eid)["id"] == eid, "another"), "create entry"
+    )
 
     def entries() -> None:
         found = api.entries(start=yesterday, end=dt.date.today().isoformat())

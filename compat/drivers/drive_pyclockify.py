@@ -2,7 +2,6 @@
 Base URL: its ``base_url`` constructor argument."""
 
 from _steps import Steps, check, main
-
 from clockify.Clockify import Clockify
 
 

@@ -38,5 +38,7 @@ def test_the_total_counts_steps_known_failures_and_regressions() -> None:
         )
     )
     assert report.per_client() == {"lib": (1, 3)}
-    assert report.total_line().startswith("compat: 1/3 steps passed (33.3 %) over 1 clients; 1 known")
+    assert report.total_line().startswith(
+        "compat: 1/3 steps passed (33.3 %) over 1 clients; 1 known"
+    )
     assert "1 regressions" in report.total_line()

@@ -200,7 +200,7 @@ def detailed_report(engine: Engine, call: Call) -> Reply:
         200,
         {
             "totals": [] if excluded else _totals(rows),
-            "timeEntries": engine.page(call, rows).items,
+            "timeentries": engine.page(call, rows).items,  # spelt so (the guide)
         },
     )
 
