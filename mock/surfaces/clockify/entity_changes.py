@@ -54,7 +54,10 @@ def _documents(entry: Mapping[str, Any], types: set[str], meta: Record, money: s
     }
     out = []
     if "TIME_ENTRY" in types:
-        out.append({**entry, "documentType": "TIME_ENTRY", "auditMetadata": meta})
+        # approvalStatus is in the document's sample even for an entry never submitted
+        out.append(
+            {"approvalStatus": None, **entry, "documentType": "TIME_ENTRY", "auditMetadata": meta}
+        )
     if "TIME_ENTRY_CUSTOM_FIELD_VALUE" in types:
         for value in entry.get("customFieldValues") or []:
             field = str(value.get("customFieldId") or "")
