@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.clockify_kit import Kit, _pointer
-from tests.seed_samples import Sample, comparable, key_differences, samples, seed_document
+from tests.mock.surfaces.clockify.kit import Kit, _pointer
+from tests.mock.surfaces.clockify.samples import (
+    Sample,
+    comparable,
+    key_differences,
+    samples,
+    seed_document,
+)
 from understudy import specs
 
 DOCUMENT = seed_document()

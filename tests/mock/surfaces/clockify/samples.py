@@ -20,8 +20,8 @@ NAME = "clockify-api-v1.txt"
 
 def seed_document() -> Path | None:
     """The seed document beside the repository (``../shared/seeds``), wherever it is checked out."""
-    root = Path(__file__).resolve().parents[1]
-    for folder in (root.parent, root.parent.parent, Path("/work")):
+    root = Path(__file__).resolve().parents[4]
+    for folder in (root.parent, root.parent.parent):  # a clone, or a worktree one level down
         candidate = folder / "shared" / "seeds" / NAME
         if candidate.exists():
             return candidate
