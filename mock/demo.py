@@ -8,9 +8,10 @@ seed, spec and code give the same bytes, so a generated tenant is kept in the on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from understudy import cache, specs
+from understudy import cache, specs, today
 from understudy.mock import auth
 
 if TYPE_CHECKING:
@@ -22,7 +23,11 @@ def load(mock: Mock) -> dict[str, int]:
     loaded = {}
     for surface, store in mock.stores.items():
         tenant = _tenant(mock, surface)
-        loaded[surface] = store.load(tenant.collections, replace=False) if tenant else 0
+        if tenant is None:
+            loaded[surface] = 0
+            continue
+        served = today.current(tenant.collections, datetime.now(UTC))
+        loaded[surface] = store.load(served, replace=False)
     return loaded
 
 
