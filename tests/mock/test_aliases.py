@@ -79,7 +79,7 @@ def test_the_same_requests_succeed_under_every_documented_base_url(
     expected = client.post(
         f"{canonical[1]}/workspaces/{ws}/reports/detailed", headers=headers, json=REPORT
     )
-    assert detailed.json() == expected.json() and detailed.json()["timeEntries"]
+    assert detailed.json() == expected.json() and detailed.json()["timeentries"]
     missing = client.get(f"{reports}/workspaces/{ws}/no-such-report", headers=headers)
     assert missing.status_code == 404 and missing.json()["code"] == 404  # Clockify's shape
 

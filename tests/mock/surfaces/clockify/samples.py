@@ -83,8 +83,9 @@ def comparable(value: Any) -> Any:
 
 
 def key_differences(sample: Any, answer: Any, where: str = "") -> list[str]:
-    """Keys of the sample the answer lacks or spells otherwise, through nested objects and
-    the first item of arrays."""
+    """Keys of the sample the answer lacks or spells otherwise, and arrays it answers as
+    null, through nested objects and the first item of arrays (an object the sample shows
+    may be null: the record does not have it)."""
     found: list[str] = []
     if isinstance(sample, list) and isinstance(answer, list):
         if sample and answer:
@@ -97,6 +98,8 @@ def key_differences(sample: Any, answer: Any, where: str = "") -> list[str]:
     folded = {k.casefold(): k for k in answer}
     for key, value in sample.items():
         if key in answer:
+            if isinstance(value, list) and answer[key] is None:
+                found.append(f"{where}.{key}: null where the document shows an array")
             found += key_differences(value, answer[key], f"{where}.{key}")
         elif key.casefold() in folded:
             found.append(f"{where}.{key}: spelt {folded[key.casefold()]!r}")

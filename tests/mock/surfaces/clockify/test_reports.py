@@ -48,7 +48,7 @@ def test_durations_read_iso_8601() -> None:
 def test_detailed_report_lists_every_entry_and_totals_them(kit: Kit) -> None:
     stored = entries(kit)
     body = report(kit, "generateDetailedReport", detailedFilter={"page": 1, "pageSize": 1000})
-    assert sorted(r["_id"] for r in body["timeEntries"]) == sorted(e["id"] for e in stored)
+    assert sorted(r["_id"] for r in body["timeentries"]) == sorted(e["id"] for e in stored)
     (totals,) = body["totals"]
     assert totals["entriesCount"] == len(stored)
     assert totals["totalTime"] == sum(worked(e) for e in stored)
@@ -64,7 +64,7 @@ def test_detailed_report_pages_and_filters(kit: Kit) -> None:
             "generateDetailedReport",
             users={"ids": [user], "contains": "CONTAINS"},
             detailedFilter={"page": n, "pageSize": 7},
-        )["timeEntries"]
+        )["timeentries"]
         for n in range(1, len(mine) // 7 + 3)
     ]
     seen = [r["_id"] for page in pages for r in page]
@@ -74,7 +74,7 @@ def test_detailed_report_pages_and_filters(kit: Kit) -> None:
 
 def test_detailed_report_with_nothing_matching_totals_null(kit: Kit) -> None:
     body = report(kit, "generateDetailedReport", description="no entry says this, ever")
-    assert body == {"totals": [None], "timeEntries": []}
+    assert body == {"totals": [None], "timeentries": []}
 
 
 def test_summary_groups_by_project_then_user(kit: Kit) -> None:
