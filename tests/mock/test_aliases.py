@@ -4,6 +4,7 @@ only the host — under the /clockify prefix and with ``--root-surface clockify`
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveMock
+from understudy.derive import iso
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 
@@ -27,9 +29,10 @@ DOCUMENTED = {
         "https://developer.clockify.me/report/v1",
     ),
 }
+NOW = datetime.now(UTC)  # the mock serves its demo world moved to this week
 REPORT = {
-    "dateRangeStart": "2026-01-01T00:00:00Z",
-    "dateRangeEnd": "2026-03-01T00:00:00Z",
+    "dateRangeStart": iso(NOW - timedelta(days=60)),
+    "dateRangeEnd": iso(NOW + timedelta(days=1)),
     "detailedFilter": {"page": 1, "pageSize": 5},
 }
 
