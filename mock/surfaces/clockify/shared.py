@@ -153,7 +153,15 @@ def update_entry(engine: Engine, call: Call, entry: Record, body: Mapping[str, A
     collection = engine.surface.collections[ENTRIES]
     changes = {k: v for k, v in body.items() if k in collection.writable and k != "timeInterval"}
     record = duration({**entry, **changes, "timeInterval": interval}, None)
-    engine.store.put(ENTRIES, record["id"], record)
+    with engine.store.transaction():
+        if not interval.get("end") and (entry.get("timeInterval") or {}).get("end"):
+            # an update that restarts an entry stops the user's running one: one timer each
+            for other in engine.store.scan(
+                ENTRIES, {"workspaceId": entry.get("workspaceId"), "userId": entry.get("userId")}
+            ):
+                if other["id"] != entry["id"] and not (other.get("timeInterval") or {}).get("end"):
+                    stop(engine, other, parse_instant(interval["start"]))
+        engine.store.put(ENTRIES, record["id"], record)
     return record
 
 

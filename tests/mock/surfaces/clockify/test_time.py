@@ -31,6 +31,19 @@ def test_a_new_timer_stops_the_running_one(kit: Kit) -> None:
     assert old["timeInterval"]["end"] is not None and old["timeInterval"]["duration"]
 
 
+def test_an_update_that_restarts_an_entry_stops_the_running_one(kit: Kit) -> None:
+    (timer,) = running(kit, kit.user)
+    done = next(
+        e
+        for e in kit.records("time_entries", workspaceId=kit.workspace, userId=kit.user)
+        if e["timeInterval"]["end"]
+    )
+    restarted = kit.call("updateTimeEntry", {"id": done["id"]}, {"start": "2026-03-03T09:00:00Z"})
+    assert restarted.status == 200 and restarted.body["timeInterval"]["end"] is None
+    assert [e["id"] for e in running(kit, kit.user)] == [done["id"]]  # one timer per user
+    assert kit.store.get("time_entries", timer["id"])["timeInterval"]["end"]
+
+
 def test_stop_the_timer_computes_the_duration(kit: Kit) -> None:
     kit.call("createTimeEntry", {}, {"start": "2026-02-02T09:00:00Z"})
     stopped = kit.call("stopTimer", {"userId": kit.user}, {"end": "2026-02-02T10:30:00Z"})
