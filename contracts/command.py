@@ -104,6 +104,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="phases to run (repeatable; default all): schemathesis' four, and hostile "
         "(hand-made inputs: invalid JSON, lone surrogates, huge numbers, wrong content types)",
     )
+    verify.add_argument(
+        "--session",
+        metavar="NAME",
+        help="run in this X-Understudy-Session of an understudy mock; 'new' opens a fresh "
+        "one, so parallel runs against one mock share no state",
+    )
     verify.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
     verify.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     verify.add_argument("--verbose", action="store_true", help="also say what was skipped and why")
@@ -112,7 +118,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from understudy.arguments import parse_headers, parse_params
+    from understudy.arguments import parse_headers, parse_params, session_headers
     from understudy.contracts import hostile, report, semantic
     from understudy.contracts.verify import PHASES, Options, UsageError, all_checks, verify
 
@@ -125,12 +131,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"{kind} {name:30} {' '.join(doc.split())[:90]}")
         return 0
     try:
+        session = session_headers(args.session)
+        other = parse_headers(args.other_header, args.other_token)
+        other_app = parse_headers(args.other_app_header, args.other_app_token)
         options = Options(
             surface=args.surface,
             base_url=args.base_url.rstrip("/"),
-            headers=parse_headers(args.header, args.token),
-            other_headers=parse_headers(args.other_header, args.other_token) or None,
-            other_app_headers=parse_headers(args.other_app_header, args.other_app_token) or None,
+            headers={**parse_headers(args.header, args.token), **session},
+            other_headers={**other, **session} if other else None,
+            other_app_headers={**other_app, **session} if other_app else None,
             mount=args.mount,
             max_examples=args.max_examples,
             workers=args.workers,

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from understudy.arguments import parse_headers, parse_params
+from understudy.arguments import parse_headers, parse_params, session_headers
 from understudy.contracts import report
 from understudy.contracts.outcome import Result
 from understudy.contracts.verify import Options, verify
@@ -48,6 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--understudy-param", action="append", default=[], help="NAME=VALUE, a fixed parameter"
     )
+    group.addoption(
+        "--understudy-session",
+        help="X-Understudy-Session of an understudy mock; 'new': a fresh one for this run",
+    )
     group.addoption("--understudy-max-examples", type=int, default=10)
     group.addoption("--understudy-seed", type=int)
 
@@ -58,13 +62,15 @@ def understudy_options(request: pytest.FixtureRequest) -> Options:
     base_url = get("--understudy-base-url")
     if not base_url:
         pytest.skip("no --understudy-base-url given")
+    session = session_headers(get("--understudy-session"))
     other = parse_headers(get("--understudy-other-header"), get("--understudy-other-token"))
+    other_app = parse_headers([], get("--understudy-other-app-token"))
     return Options(
         surface=get("--understudy-surface"),
         base_url=base_url.rstrip("/"),
-        headers=parse_headers(get("--understudy-header"), get("--understudy-token")),
-        other_headers=other or None,
-        other_app_headers=parse_headers([], get("--understudy-other-app-token")) or None,
+        headers={**parse_headers(get("--understudy-header"), get("--understudy-token")), **session},
+        other_headers={**other, **session} if other else None,
+        other_app_headers={**other_app, **session} if other_app else None,
         max_examples=get("--understudy-max-examples"),
         seed=get("--understudy-seed"),
         params=parse_params(get("--understudy-param")),

@@ -7,6 +7,7 @@ the surfaces.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +55,10 @@ class Admin:
         except admin_access.Refused as refused:
             await _problem(refused.status, refused.detail)(scope, receive, send)
             return
-        handler = ROUTES.get(f"{request.method} {path.rstrip('/') or '/'}") or ROUTES.get(
-            f"{request.method} {path}"
+        handler = (
+            ROUTES.get(f"{request.method} {path.rstrip('/') or '/'}")
+            or ROUTES.get(f"{request.method} {path}")
+            or _templated(request.method, path, scope)
         )
         if handler is None:
             allowed = sorted(
@@ -158,6 +161,19 @@ async def journal(mock: Mock, request: Request) -> Response:
 async def clear_journal(mock: Mock, request: Request) -> Response:
     mock.journal.clear()
     return Response(status_code=204)
+
+
+def _templated(method: str, path: str, scope: Scope) -> Route | None:
+    """A route with ``{name}`` parts (``/sessions/{name}``); its values go to path_params."""
+    for key in ROUTES:
+        verb, template = key.split(" ", 1)
+        if verb == method and "{" in template:
+            pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
+            found = re.fullmatch(pattern, path.rstrip("/"))
+            if found:
+                scope["path_params"] = found.groupdict()
+                return ROUTES[key]
+    return None
 
 
 def _health(mock: Mock) -> dict[str, Any]:

@@ -7,9 +7,11 @@ each operation resolves to a view over the generic engine (``mock.engine``) by i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +53,8 @@ from understudy.mock.limits import (
 )
 from understudy.mock.outbound import Outbound, Schedule
 from understudy.mock.routes import RouteIndex
-from understudy.mock.store import MemoryStore
+from understudy.mock.sessions import Sessions, SessionScope
+from understudy.mock.store import Store, open_backend
 from understudy.mock.validators import validator_map
 
 log = logging.getLogger("understudy.mock")
@@ -86,7 +89,8 @@ class Mock:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         request_path.install()
-        self.stores: dict[str, MemoryStore] = {}
+        self.backend = open_backend(self.config.store)
+        self.stores: dict[str, Store] = {}
         self.limiters: dict[str, Limiter] = {}  # per surface that declares a rate limit
         self.windows = MemoryWindows()  # the rate limits' counters
         self.outbound = Outbound(  # webhook deliveries
@@ -122,7 +126,6 @@ class Mock:
                 "--webhook-attempts must be at least 1 and --webhook-retry-delay at least 0"
             )
         for name in chosen:
-            self.stores[name] = MemoryStore()
             for mount in available[name]:
                 self._add(mount)
         # longest prefix first, so /clockify/reports wins over a root mount
@@ -144,6 +147,10 @@ class Mock:
             expose_headers=self.sent_headers(),
             max_age=600,
         )
+        self.sessions = Sessions(self)
+        self.app.add_middleware(
+            SessionScope, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self
+        )
         self.app.add_middleware(Admin, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
         self.app.add_middleware(Aliases, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
         self.app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
@@ -152,6 +159,8 @@ class Mock:
     def _add(self, mount: specs.Mount) -> None:
         spec = specs.bundle(mount)
         surface = binding.read_surface(mount.surface, spec)
+        if mount.surface not in self.stores:
+            self.stores[mount.surface] = self.backend.store(mount.surface, _scope_field(surface))
         engine = Engine(
             surface,
             self.stores[mount.surface],
@@ -274,14 +283,32 @@ class Mock:
 
     # ---------------------------------------------------------------- state
     def reset(self, *, demo: bool | None = None) -> None:
+        """Empty the stores (of the current session) and load the demo tenant again."""
         from understudy.mock import demo as demo_data
 
-        for store in self.stores.values():
-            store.load({}, replace=True)
-        self.windows.clear()
-        self.outbound.close()  # deliveries and retries under way belong to the old state
-        if self.config.demo if demo is None else demo:
-            demo_data.load(self)
+        with self._exclusive():
+            for store in self.stores.values():
+                store.load({}, replace=True)
+            self.windows.clear()
+            self.outbound.close()  # deliveries and retries under way belong to the old state
+            if self.config.demo if demo is None else demo:
+                demo_data.load(self)
+
+    def start(self) -> None:
+        """Load the demo tenant into an empty store only: a durable one keeps what it holds."""
+        from understudy.mock import demo as demo_data
+
+        with self._exclusive():
+            if self.config.demo and not any(store.count() for store in self.stores.values()):
+                demo_data.load(self)
+
+    def _exclusive(self) -> Any:
+        """One transaction over every surface's store: they share the backend's partition lock."""
+        first = next(iter(self.stores.values()), None)
+        return first.transaction() if first is not None else contextlib.nullcontext()
+
+    def close(self) -> None:
+        self.backend.close()
 
     def credentials(self) -> dict[str, Any]:
         from understudy.mock import demo as demo_data
@@ -416,7 +443,7 @@ def _no_content(mounted: Mounted, headers: dict[str, str]) -> Any:
 
 
 def _security_map(
-    config: Config, surface: binding.Surface, store: MemoryStore, limiter: Limiter | None
+    config: Config, surface: binding.Surface, store: Store, limiter: Limiter | None
 ) -> dict[str, type]:
     """Security handlers bound to this mock's configuration and this surface's claims; a
     request counts against the surface's rate limit once its credential is valid."""
@@ -502,7 +529,23 @@ def _session(request: Any) -> str:
     return str(request.headers.get(SESSION_HEADER, ""))
 
 
+def _scope_field(surface: binding.Surface) -> str | None:
+    """The field a durable store indexes: the surface's scope (``tenant_id``), else the scope
+    most of its paths name (Clockify's ``workspaceId``)."""
+    if surface.scope:
+        return next(iter(surface.scope))
+    named = Counter(next(iter(b.scope_params), None) for b in surface.bindings.values())
+    named.pop(None, None)
+    return named.most_common(1)[0][0] if named else None
+
+
 def create_app(config: Config | None = None) -> Mock:
     mock = Mock(config)
-    mock.reset()
+    mock.start()
     return mock
+
+
+def worker_app() -> Any:
+    """One of ``--workers N`` processes (uvicorn imports this): the configuration comes from
+    the environment, the store was prepared by the parent."""
+    return Mock(Config.from_env()).app

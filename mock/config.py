@@ -43,6 +43,9 @@ class Config:
     # required in X-Understudy-Admin-Token by the admin API; bound beyond loopback without
     # one, the mock makes one up and prints it (mock/admin_access.py)
     admin_token: str | None = None
+    store: str = "memory"  # memory, sqlite:///PATH or postgresql://USER@HOST/DB
+    workers: int = 1  # processes serving one shared store (sqlite or postgresql)
+    session_ttl: int = 3600  # seconds an idle X-Understudy-Session lives; 0: until deleted
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -55,6 +58,20 @@ class Config:
                 values[spec_field.name] = _parse(raw, spec_field.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The configuration as ``UNDERSTUDY_*`` variables (for worker processes)."""
+        out = {}
+        for spec_field in dataclasses.fields(self):
+            value = getattr(self, spec_field.name)
+            if isinstance(value, tuple):
+                text = ",".join(value)
+            elif isinstance(value, bool):
+                text = "true" if value else "false"
+            else:
+                text = "" if value is None else str(value)
+            out[f"UNDERSTUDY_{spec_field.name.upper()}"] = text
+        return out
 
 
 def _parse(raw: str, annotation: Any) -> Any:

@@ -5,9 +5,10 @@ keyed by id. Records handed out are never mutated in place — the engine builds
 ``put``s it — so readers need no copies. Read-modify-write sequences run under
 ``store.transaction()``, which serialises writers (FlaskApp runs handlers in threads).
 
-``MemoryStore`` is the embedded default. A SQL store shared by several workers implements the
-same six methods over one table ``(collection, id, partition, document)``; ``scan``'s
-``where`` is an equality filter on top-level fields it can push down. ``put`` refuses a
+``MemoryStore`` is the embedded default. ``mock/sqlstore.py`` implements the same methods over
+SQLite and PostgreSQL. A ``Backend`` (``open_backend(url)``) hands out one store per surface and
+keeps the sessions: each session is a partition of every store, chosen per request through the
+``partition`` context variable (``mock/sessions.py`` sets it from a header). ``put`` refuses a
 record that is not JSON every client can read back (``strict_json.check``) before keeping
 anything.
 """
@@ -16,13 +17,23 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from understudy.mock import strict_json
 
 Record = Mapping[str, Any]
+
+# the session whose partition this request reads and writes ("" is the shared default)
+partition: ContextVar[str] = ContextVar("understudy_partition", default="")
+
+
+class StoreError(Exception):
+    """A store that cannot be used (unreachable, another schema version, a bad URL): the
+    message is one line for the user."""
 
 
 class Store(Protocol):
@@ -39,6 +50,45 @@ class Store(Protocol):
     def dump(self) -> dict[str, list[Record]]: ...
 
     def load(self, data: Mapping[str, Iterable[Record]], *, replace: bool = True) -> int: ...
+
+    def count(self) -> dict[str, int]: ...
+
+
+class Backend(Protocol):
+    """Where every surface's store lives, and the registry of sessions."""
+
+    name: str  # what to show: "memory", "sqlite:///state.db", a URL without its password
+    shared: bool  # several processes may open it at once (--workers)
+
+    def store(self, surface: str, scope_field: str | None) -> Store: ...
+
+    def open_session(self, name: str, seed: Callable[[], None]) -> bool: ...
+
+    def sessions(self) -> list[dict[str, Any]]: ...
+
+    def drop_session(self, name: str) -> bool: ...
+
+    def expire_sessions(self, idle_since: datetime) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+def open_backend(url: str) -> Backend:
+    """The backend a ``--store`` URL names: ``memory``, ``sqlite:///PATH``, ``postgresql://…``."""
+    scheme = url.partition("://")[0].lower() if "://" in url else url.lower()
+    if scheme in ("", "memory"):
+        return MemoryBackend()
+    if scheme == "sqlite":
+        from understudy.mock.sqlstore import SqliteDatabase
+
+        return SqliteDatabase(url)
+    if scheme in ("postgresql", "postgres"):
+        from understudy.mock.sqlstore import PostgresDatabase  # psycopg only when asked for
+
+        return PostgresDatabase(url)
+    raise StoreError(
+        f"--store must be memory, sqlite:///PATH or postgresql://USER@HOST/DB, not {url!r}"
+    )
 
 
 class MemoryStore:
@@ -129,6 +179,72 @@ class MemoryStore:
         return {
             name: len(records) for name, records in self._data.items() if not name.startswith("_")
         }
+
+
+class PartitionedStore:
+    """One ``MemoryStore`` per session partition, picked by the ``partition`` context."""
+
+    def __init__(self) -> None:
+        self.partitions: dict[str, MemoryStore] = {"": MemoryStore()}
+
+    def __getattr__(self, name: str) -> Any:  # get, put, delete, scan, transaction, ...
+        key = partition.get()
+        store = self.partitions.get(key)
+        if store is None:
+            store = self.partitions.setdefault(key, MemoryStore())
+        return getattr(store, name)
+
+
+class MemoryBackend:
+    """Every surface's records in this process's memory: the default, one worker only."""
+
+    name = "memory"
+    shared = False
+
+    def __init__(self) -> None:
+        self._stores: dict[str, PartitionedStore] = {}
+        self._sessions: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    def store(self, surface: str, scope_field: str | None) -> Store:
+        return self._stores.setdefault(surface, PartitionedStore())
+
+    def open_session(self, name: str, seed: Callable[[], None]) -> bool:
+        """Register ``name`` and ``seed`` it on first use (True); else note that it was used."""
+        now = _now()
+        with self._lock:
+            known = self._sessions.get(name)
+            if known is not None:
+                known["last_used"] = now
+                return False
+            seed()
+            self._sessions[name] = {"name": name, "created_at": now, "last_used": now}
+            return True
+
+    def sessions(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(s) for _, s in sorted(self._sessions.items())]
+
+    def drop_session(self, name: str) -> bool:
+        with self._lock:
+            for store in self._stores.values():
+                store.partitions.pop(name, None)
+            return self._sessions.pop(name, None) is not None
+
+    def expire_sessions(self, idle_since: datetime) -> list[str]:
+        cutoff = idle_since.isoformat()
+        with self._lock:
+            idle = [n for n, s in self._sessions.items() if s["last_used"] < cutoff]
+            for name in idle:
+                self.drop_session(name)
+        return idle
+
+    def close(self) -> None:
+        pass
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def _key(value: Any) -> Any:

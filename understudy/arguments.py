@@ -4,6 +4,8 @@ whose message names the pair and the expected form."""
 
 from __future__ import annotations
 
+import secrets
+
 
 def parse_headers(pairs: list[str], token: str | None = None) -> dict[str, str]:
     """``['Name: value', ...]`` and an optional bearer token, as request headers."""
@@ -27,3 +29,17 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
             raise ValueError(f"param {pair!r}: expected NAME=VALUE")
         params[name.strip()] = value.strip()
     return params
+
+
+SESSION_HEADER = "X-Understudy-Session"
+
+
+def session_headers(name: str | None) -> dict[str, str]:
+    """``--session NAME``: the header that puts a run in its own session of an understudy
+    mock (a real implementation ignores it); ``new`` names a fresh one, so that this run sees
+    no other run's writes."""
+    if not name:
+        return {}
+    if name == "new":
+        name = f"run-{secrets.token_hex(6)}"
+    return {SESSION_HEADER: name}

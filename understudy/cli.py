@@ -10,10 +10,13 @@ understudy surfaces  list the surfaces and their operations
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 from typing import Any
 
 from understudy import __version__, specs
+from understudy.mock.store import StoreError
 
 
 def _surfaces(args: argparse.Namespace) -> int:
@@ -51,7 +54,21 @@ def _serve(args: argparse.Namespace) -> int:
         webhook_attempts=args.webhook_attempts,
         webhook_retry_delay=args.webhook_retry_delay,
         admin_token=args.admin_token,
+        store=args.store,
+        workers=args.workers,
+        session_ttl=args.session_ttl,
     )
+    if config.workers < 1:
+        print("understudy: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    if config.workers > 1 and config.store.lower() in ("", "memory"):
+        print(
+            f"understudy: --workers {config.workers} needs a store the processes share: the "
+            "memory store lives inside one process; use --store sqlite:///state.db or "
+            "--store postgresql://USER@HOST/DB",
+            file=sys.stderr,
+        )
+        return 2
     print(
         f"understudy {__version__}: loading specs and the demo tenant …",
         file=sys.stderr,
@@ -72,6 +89,20 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    if config.workers > 1:
+        mock.close()  # each worker opens the store the parent prepared
+        shared = dataclasses.replace(config, admin_token=mock.admin_token)
+        os.environ.update(shared.to_env())
+        uvicorn.run(
+            "understudy.mock.app:worker_app",
+            factory=True,
+            workers=config.workers,
+            host=config.host,
+            port=config.port,
+            log_level=args.log_level,
+            timeout_keep_alive=server.KEEP_ALIVE,
+        )
+        return 0
     uvicorn.Server(
         server.config(
             mock.app,
@@ -105,6 +136,8 @@ def _banner(base: str, mock: Any, credentials: dict[str, Any]) -> str:
             "/api/v1/work/time-entries?page_size=5" if url.endswith("/edm") or url == base else "/"
         )
         lines.append(f"  try: curl -H 'Authorization: Bearer {first['token']}' '{url}{example}'")
+    workers = mock.config.workers
+    lines.append(f"  store: {mock.backend.name}" + (f", {workers} workers" if workers > 1 else ""))
     lines.append(f"  admin: {base}/__understudy/  (credentials, health, reset, snapshot, journal)")
     return "\n".join(lines)
 
@@ -201,6 +234,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="token the admin API requires in X-Understudy-Admin-Token (default: none on "
         "loopback, a generated one otherwise)",
     )
+    serve.add_argument(
+        "--store",
+        help="where state lives: memory (default), sqlite:///PATH (durable, one file) or "
+        "postgresql://USER@HOST/DB (shared by workers and hosts)",
+    )
+    serve.add_argument(
+        "--workers", type=int, help="processes serving one sqlite or postgresql store (default 1)"
+    )
+    serve.add_argument(
+        "--session-ttl",
+        type=int,
+        help="seconds an idle X-Understudy-Session lives (default 3600; 0: until deleted)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     serve.set_defaults(run=_serve)
 
@@ -230,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except specs.SpecError as exc:
+    except (specs.SpecError, StoreError) as exc:
         print(f"understudy: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
