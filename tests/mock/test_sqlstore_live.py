@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from .conftest import ALICE, BOB
-from .stores_kit import (  # noqa: F401  (fixtures)
+from tests.conftest import ALICE, BOB
+from tests.mock.stores_kit import (  # noqa: F401  (fixtures)
     Served,
     bearer,
     postgres_server,
@@ -27,7 +27,7 @@ from .stores_kit import (  # noqa: F401  (fixtures)
     store_url,
     write_concurrently,
 )
-from .test_mock_edm import CRUD, example_body
+from tests.mock.test_app_edm import CRUD, example_body
 
 USER = "9a8b7c6d-0000-0000-0000-000000000002"  # the tracker's demo user id form
 CREATES_EACH = 100 if os.environ.get("UNDERSTUDY_FULL_LOAD") == "1" else 10

@@ -9,12 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.mock.stores_kit import postgres_server, store_url  # noqa: F401  (fixtures)
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 from understudy.mock.sqlstore import VERSION, Database, SqlStore
 from understudy.mock.store import MemoryBackend, StoreError, open_backend, partition
-
-from .stores_kit import postgres_server, store_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import LiveMock, running
+from tests.mock.stores_kit import bearer, fresh_database, postgres_server  # noqa: F401  (fixture)
 from understudy.arguments import SESSION_HEADER, session_headers
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
-
-from .conftest import LiveMock, running
-from .stores_kit import bearer, fresh_database, postgres_server  # noqa: F401  (fixture)
 
 USER = "9a8b7c6d-0000-0000-0000-000000000002"
 ORG = str(uuid.uuid4())

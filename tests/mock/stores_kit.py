@@ -2,7 +2,7 @@
 test on sqlite or postgresql, ``understudy serve`` in a subprocess that can be killed, and
 many concurrent writers.
 
-Test modules import the fixtures they use (``from .stores_kit import store_url``).
+Test modules import the fixtures they use (``from tests.mock.stores_kit import store_url``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pytest
 from understudy.mock import auth
 from understudy.mock.auth import DEV_SECRET
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres.sh"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgres.sh"
 STORES = ["sqlite", "postgresql"]
 
 
