@@ -136,7 +136,7 @@ class Served:
 
 @pytest.fixture
 def serve() -> Iterator[Callable[..., Served]]:
-    """Start servers; every one still running is killed at the end of the test."""
+    """Start servers; every one still running is stopped at the end of the test."""
     started: list[Served] = []
 
     def start(store: str, **kwargs: Any) -> Served:
@@ -146,7 +146,7 @@ def serve() -> Iterator[Callable[..., Served]]:
 
     yield start
     for server in started:
-        server.kill()
+        server.stop()
 
 
 def bearer(tenant: str, sub: str) -> dict[str, str]:
