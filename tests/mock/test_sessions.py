@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import LiveMock, running
 from tests.mock.stores_kit import bearer, fresh_database, postgres_server  # noqa: F401  (fixture)
 from understudy.arguments import SESSION_HEADER, session_headers
+from understudy.cli import main
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 
@@ -103,8 +104,16 @@ def test_idle_sessions_expire() -> None:
         assert [s["name"] for s in live.admin("/sessions").json()["sessions"]] == ["busy"]
 
 
-def test_verify_and_the_plugin_send_a_session() -> None:
+def test_verify_runs_in_the_session_it_names(flask_mock: LiveMock) -> None:
+    """``verify --session NAME`` writes into that session only; ``new`` names a fresh one."""
+    token = flask_mock.token(sub=USER, tenant=ORG)
+    before = records(flask_mock, None)
+    command = ["verify", "--surface", "tracker", "--base-url", flask_mock.root + "/tracker"]
+    command += ["--token", token, "--check", "idempotency", "--phase", "examples", "--quiet"]
+    assert main([*command, "--session", "ci-7"]) == 0
+    sessions = {s["name"]: s for s in flask_mock.admin("/sessions").json()["sessions"]}
+    assert sessions["ci-7"]["records"]["tracker"] > sum(before.values())  # it wrote there
+    assert records(flask_mock, None) == before  # and nowhere else
     fresh = session_headers("new")[SESSION_HEADER]
     assert fresh.startswith("run-") and fresh != session_headers("new")[SESSION_HEADER]
-    assert session_headers("ci-42") == {SESSION_HEADER: "ci-42"}
     assert session_headers(None) == {}
