@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -81,6 +82,7 @@ class Served:
     extra: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None  # the server's stderr (a pipe nobody reads could fill and stall it)
 
     @property
     def root(self) -> str:
@@ -90,18 +92,19 @@ class Served:
         command = [sys.executable, "-m", "understudy.cli", "serve", "--port", str(self.port)]
         command += ["--store", self.store, "--workers", str(self.workers), *self.extra]
         env = {k: v for k, v in os.environ.items() if not k.startswith("UNDERSTUDY_")}
-        self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # kill -9 reaches the workers too
-            env=env,
-        )
+        self.log = Path(tempfile.mkstemp(prefix="understudy-serve-", suffix=".log")[1])
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,  # kill -9 reaches the workers too
+                env=env,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                stderr = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"understudy serve stopped: {stderr}")
+                raise RuntimeError(f"understudy serve stopped: {self.stderr()}")
             try:
                 if httpx.get(self.root + "/__understudy/health", timeout=2).status_code == 200:
                     return self
@@ -110,6 +113,9 @@ class Served:
             time.sleep(0.2)
         self.kill()
         raise RuntimeError(f"understudy serve --store {self.store} did not start")
+
+    def stderr(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log else ""
 
     def stop(self) -> None:
         self._signal(signal.SIGTERM)
@@ -130,8 +136,6 @@ class Served:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
-        if self.process.stderr:
-            self.process.stderr.close()
 
 
 @pytest.fixture
@@ -147,6 +151,8 @@ def serve() -> Iterator[Callable[..., Served]]:
     yield start
     for server in started:
         server.stop()
+        if server.log:
+            server.log.unlink(missing_ok=True)
 
 
 def bearer(tenant: str, sub: str) -> dict[str, str]:

@@ -108,11 +108,13 @@ def test_verify_runs_in_the_session_it_names(flask_mock: LiveMock) -> None:
     """``verify --session NAME`` writes into that session only; ``new`` names a fresh one."""
     token = flask_mock.token(sub=USER, tenant=ORG)
     before = records(flask_mock, None)
+    demo = records(flask_mock, f"untouched-{uuid.uuid4().hex}")  # what a session starts with
+    name = f"ci-{uuid.uuid4().hex}"
     command = ["verify", "--surface", "tracker", "--base-url", flask_mock.root + "/tracker"]
     command += ["--token", token, "--check", "idempotency", "--phase", "examples", "--quiet"]
-    assert main([*command, "--session", "ci-7"]) == 0
+    assert main([*command, "--session", name]) == 0
     sessions = {s["name"]: s for s in flask_mock.admin("/sessions").json()["sessions"]}
-    assert sessions["ci-7"]["records"]["tracker"] > sum(before.values())  # it wrote there
+    assert sessions[name]["records"]["tracker"] > sum(demo.values())  # it wrote there
     assert records(flask_mock, None) == before  # and nowhere else
     fresh = session_headers("new")[SESSION_HEADER]
     assert fresh.startswith("run-") and fresh != session_headers("new")[SESSION_HEADER]

@@ -120,9 +120,12 @@ def _four_workers_lose_no_create(pool: Served, other: Served) -> None:
     """4 workers x 64 concurrent writers x CREATES_EACH creates: exactly that many records."""
     headers = bearer(str(uuid.uuid4()), USER)
     project = str(uuid.uuid4())
-    answers = write_concurrently(
-        tracker(pool.root, project), headers, entry, writers=4 * 64, each=CREATES_EACH
-    )
+    try:
+        answers = write_concurrently(
+            tracker(pool.root, project), headers, entry, writers=4 * 64, each=CREATES_EACH
+        )
+    except httpx.TransportError as exc:
+        raise AssertionError(f"{exc!r}; the server said:\n{pool.stderr()}") from exc
     assert sorted({a.status_code for a in answers}) == [201]
     assert len({a.json()["id"] for a in answers}) == 4 * 64 * CREATES_EACH
     assert total(other.root, project, headers) == 4 * 64 * CREATES_EACH
