@@ -65,6 +65,9 @@ def _group_users(engine: Engine, group_id: Any) -> list[str]:
 
 @behaviour.authorizer("clockify.roles")
 def authorize(engine: Engine, call: Call) -> None:
+    """An operation declaring ``allow: admin`` is for the workspace's owner and admins;
+    ``allow: entries`` lets a caller change their own time entries, and others' only as an
+    owner or admin, their team manager or the project's manager; else 403 "Access Denied"."""
     allow = call.binding.options.get("allow")
     workspace = call.params.get("workspaceId")
     if not allow or not workspace:
