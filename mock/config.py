@@ -21,6 +21,8 @@ class Config:
     port: int = 8080
     surfaces: tuple[str, ...] = ()  # empty: every surface whose specs exist
     root_surface: str | None = None  # serve this one surface at "/" instead of its prefix
+    specs: tuple[str, ...] = ()  # a team's own OpenAPI files or URLs (understudy serve PATH)
+    prefixes: tuple[str, ...] = ()  # where each of them is served (default /<file name>)
     app: str = "async"  # the connexion app class: async (AsyncApp) or flask (FlaskApp)
     secret: str = DEV_SECRET
     verify_signatures: bool = True

@@ -7,6 +7,8 @@ seed, spec and code give the same bytes, so a generated tenant is kept in the on
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -73,6 +75,8 @@ def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
 def _tenant(mock: Mock, surface: str) -> Any:
     """The surface's demo tenant, generated once per (surface, size, seed)."""
     config = mock.config
+    if surface not in specs.surfaces():  # a team's own spec (understudy serve PATH)
+        return _generic(mock, surface)
     if config.fixture:
         key = (surface, config.fixture, 0)
         if key not in _generated:
@@ -113,3 +117,19 @@ class Demo:
 
     collections: dict[str, list[dict[str, Any]]]
     credentials: dict[str, Any]
+
+def _generic(mock: Mock, surface: str) -> Any:
+    """A few records per collection of a team's own spec (``understudy serve PATH``)."""
+    mounted = next((m for m in mock.mounted if m.mount.surface == surface), None)
+    if mounted is None or not mounted.surface.collections:
+        return None
+    size = mock.config.size if mock.config.size in ("small", "medium", "large") else "small"
+    schemas = json.dumps(mounted.spec.get("components", {}).get("schemas"), sort_keys=True)
+    key = (surface, size + hashlib.sha256(schemas.encode()).hexdigest(), mock.config.seed)
+    if key not in _generated:  # keyed by the schemas too: serve --watch reloads them
+        import understudy.fixtures as fixtures
+
+        _generated[key] = fixtures.generate_from(
+            mounted.spec, mounted.surface, size=size, seed=mock.config.seed
+        )
+    return _generated[key]

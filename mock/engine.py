@@ -92,7 +92,9 @@ class Clock:
             return now
 
 
-def new_id(collection: Collection, moment: datetime) -> str:
+def new_id(collection: Collection, moment: datetime) -> str | int:
+    if collection.id_style == "integer":  # microseconds: unique per strictly increasing Clock
+        return int(moment.timestamp() * 1_000_000)
     if collection.id_style == "hex24":  # a MongoDB ObjectId: 4 bytes of time, 8 random
         return f"{int(moment.timestamp()):08x}{secrets.token_hex(8)}"
     if collection.id_style == "uuid":
@@ -204,6 +206,8 @@ class Engine:
     def load(self, call: Call, collection: Collection | None = None) -> Record:
         collection = collection or self._collection(call)
         record_id = call.params.get(call.binding.id_param or "")
+        if call.binding.options.get("id_from") == "body" and isinstance(call.body, Mapping):
+            record_id = call.body.get(collection.id_field)  # PUT /pets with the pet's id in it
         record = self.store.get(collection.name, record_id) if record_id else None
         if record is None or not self.visible(record, call, self.scope(call)):
             raise errors.NotFound(f"No {collection.schema} with id {record_id}")
@@ -238,24 +242,36 @@ class Engine:
         sort = sort or collection.default_sort or listing.get("default_sort", "-created_at")
         records = _sorted(records, sort, collection)
         page = self.page(call, records)
-        envelope = listing.get("envelope")
+        offset = call.params.get(listing.get("offset", ""))
+        if offset is not None:  # limit/offset paging (a team's own spec)
+            start = int(offset)
+            page = Page(list(records[start : start + page.size]), 1, page.size, len(records))
+        envelope = call.binding.options.get("envelope") or listing.get("envelope")
         if not envelope:
             total = listing.get("total_header")
             return Reply(
                 call.binding.success, page.items, {total: str(page.total)} if total else {}
             )
-        return Reply(
-            call.binding.success,
-            {
-                envelope["data"]: page.items,
-                envelope["pagination"]: {
-                    "page": page.number,
-                    "page_size": page.size,
-                    "total": page.total,
-                    "has_more": page.has_more,
-                },
-            },
-        )
+        # what each paging field holds: declared (`fields: {name: source}`), else EDM's four
+        values = {
+            "page": page.number,
+            "page_size": page.size,
+            "offset": int(offset) if offset is not None else (page.number - 1) * page.size,
+            "total": page.total,
+            "count": len(page.items),
+            "has_more": page.has_more,
+            "none": None,
+        }
+        fields = envelope.get("fields") or {
+            k: k for k in ("page", "page_size", "total", "has_more")
+        }
+        paging = {name: values[source] for name, source in fields.items()}
+        body: dict[str, Any] = {envelope["data"]: page.items}
+        if envelope.get("pagination"):
+            body[envelope["pagination"]] = paging
+        else:
+            body.update(paging)
+        return Reply(call.binding.success, body)
 
     def page(self, call: Call, items: Sequence[T]) -> Page[T]:
         """The page of ``items`` the call asks for, by the operation's declared paging: every
@@ -373,6 +389,8 @@ class Engine:
                 self.store.put(collection.name, record[collection.id_field], record)
             else:
                 self.store.delete(collection.name, current[collection.id_field])
+        if call.binding.options.get("returns") == "record":  # the answer is what was deleted
+            return Reply(call.binding.success, current)
         return Reply(call.binding.success)
 
     def upsert(self, call: Call) -> Reply:
@@ -517,6 +535,9 @@ def _apply_filter(
 ) -> list[Record]:
     if op == "present":
         return [r for r in records if (r.get(name) is not None) == bool(wanted)]
+    if op == "in":  # a list parameter: any of its values (?status=a&status=b)
+        options = {_comparable(collection, name, v) for v in wanted}
+        return [r for r in records if _comparable(collection, name, r.get(name)) in options]
     if op == "contains":
         needle = str(wanted).casefold()
         return [r for r in records if needle in str(r.get(name) or "").casefold()]

@@ -111,6 +111,9 @@ def render(
 ) -> tuple[bytes, str]:
     """The body and content type of an error in a surface's declared shape."""
     shape = style if isinstance(style, ErrorShape) else ErrorShape.read(style)
+    template = shape.templates.get(str(status)) or shape.templates.get("default")
+    if shape.shape == "declared" and template:
+        return json.dumps(_fill(template["body"], status, detail)).encode(), template["media"]
     if shape.shape == "message":
         code = shape.codes.get(status, status)
         body: dict[str, Any] = {"message": detail or title(status), "code": code}
@@ -123,3 +126,11 @@ def render(
     if errors:
         body["errors"] = errors
     return json.dumps(body).encode(), "application/problem+json"
+
+
+def _fill(template: Any, status: int, detail: str) -> Any:
+    """A declared error body with ``$status``, ``$detail`` and ``$title`` filled in."""
+    if isinstance(template, dict):
+        return {k: _fill(v, status, detail) for k, v in template.items()}
+    values = {"$status": status, "$detail": detail or title(status), "$title": title(status)}
+    return values.get(template, template) if isinstance(template, str) else template

@@ -113,7 +113,7 @@ class Collection:
 class Filter:
     param: str
     field: str
-    op: str  # eq | gte | lte | contains | present
+    op: str  # eq | gte | lte | contains | present | in
 
 
 @dataclass(frozen=True)
@@ -192,15 +192,19 @@ class ErrorShape:
 
     shape: str = "problem"  # problem: RFC 9457 problem+json; message: {"message", "code"} JSON
     codes: dict[int, int] = field(default_factory=dict)  # status → the body's code, if not it
+    # shape declared: per status (or "default") {media, body} with $status/$detail/$title in
+    # the body, read off a user's spec by understudy.infer; problem+json for other statuses
+    templates: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def read(cls, decl: Any) -> ErrorShape:
         """``errors: problem`` or ``errors: {shape: message, codes: {401: 1000}}``."""
         decl = {"shape": decl} if isinstance(decl, str) else dict(decl or {})
         shape = decl.get("shape", "problem")
-        if shape not in ("problem", "message"):
-            raise BindingError(f"errors: shape {shape!r} is not problem or message")
-        return cls(shape, {int(k): int(v) for k, v in (decl.get("codes") or {}).items()})
+        if shape not in ("problem", "message", "declared"):
+            raise BindingError(f"errors: shape {shape!r} is not problem, message or declared")
+        codes = {int(k): int(v) for k, v in (decl.get("codes") or {}).items()}
+        return cls(shape, codes, {str(k): v for k, v in (decl.get("templates") or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -433,7 +437,9 @@ def _binding(
         and not (collection.lifecycle and collection.lifecycle.for_action(action))
     ):
         raise BindingError(f"{where}: no lifecycle transition for action {decl['action']!r}")
-    success = min(int(s) for s in op["responses"] if s.isdigit() and s.startswith("2"))
+    success = min(
+        (int(s) for s in op["responses"] if s.isdigit() and s.startswith("2")), default=200
+    )
     lenient = listing.get("unmatched_params") == "ignore"
     filters = _filters(spec, op, collection, reserved, lenient, where) if kind == "list" else ()
     known = {"kind", "collection", "id", "scope", "action", "key", "handler", "paging"}

@@ -35,7 +35,11 @@ def _serve(args: argparse.Namespace) -> int:
     from understudy.mock.app import create_app
     from understudy.mock.config import Config
 
+    if args.explain:
+        return _explain(args)
     config = Config.from_env(
+        specs=tuple(args.spec) or None,
+        prefixes=tuple(args.prefix) or None,
         host=args.host,
         port=args.port,
         surfaces=tuple(args.surface) or None,
@@ -89,6 +93,14 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    for user in mock.user_specs:  # what a team's own spec was bound to
+        print(f"  {user.name} ({user.source}), any credentials accepted:")
+        print("\n".join("    " + line for line in user.inferred.summary()), flush=True)
+    app: Any = mock.app
+    if args.watch:
+        from understudy.mock.watch import Reloader
+
+        app = Reloader(mock).start()
     if config.workers > 1:
         mock.close()  # each worker opens the store the parent prepared
         shared = dataclasses.replace(config, admin_token=mock.admin_token)
@@ -105,13 +117,28 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     uvicorn.Server(
         server.config(
-            mock.app,
+            app,
             read_timeout=config.read_timeout,
             host=config.host,
             port=config.port,
             log_level=args.log_level,
         )
     ).run()
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    """Print the x-understudy declarations inferred for each spec, to paste and refine."""
+    from understudy import infer, userspecs
+    from understudy.fixtures import instances
+
+    if not args.spec:
+        print("understudy serve --explain: name a spec (PATH_OR_URL)", file=sys.stderr)
+        return 2
+    for user in userspecs.load_all(tuple(args.spec), tuple(args.prefix)):
+        instances.complete(user.spec)  # generated defaults, shown as they will be used
+        print(f"# {user.source}: the bindings inferred by REST convention")
+        print(infer.explain(user.inferred))
     return 0
 
 
@@ -174,6 +201,27 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run the mock",
         description="Run the stateful mock. Every option can also be set as UNDERSTUDY_<OPTION>.",
+    )
+    serve.add_argument(
+        "spec",
+        nargs="*",
+        metavar="PATH_OR_URL",
+        help="your own OpenAPI file or URL (YAML/JSON, 3.0 or 3.1), served instead of the "
+        "built-in surfaces (add --surface NAME to serve those beside it)",
+    )
+    serve.add_argument(
+        "--prefix",
+        action="append",
+        default=[],
+        help="where the n-th spec is served (default /<file name>; / for the root)",
+    )
+    serve.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the x-understudy bindings inferred for the specs as YAML, and exit",
+    )
+    serve.add_argument(
+        "--watch", action="store_true", help="reload the specs when their files change"
     )
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8080)")

@@ -10,15 +10,29 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import LiveMock
+from tests.conftest import LiveMock, running
+from understudy import specs
+from understudy.mock.app import create_app
+from understudy.mock.config import Config
 
 USER = "9a8b7c6d-0000-0000-0000-000000000002"
 
 
-@pytest.fixture
-def live_mock(either_app: LiveMock) -> LiveMock:
-    """Every test here runs on FlaskApp and on AsyncApp."""
-    return either_app
+@pytest.fixture(scope="module")
+def spec_path_mock() -> Iterator[LiveMock]:
+    """The tracker's spec served as a team's own would be: ``understudy serve PATH``."""
+    path = str(specs.SPEC_DIR / "tracker" / "tracker.yaml")
+    config = Config(specs=(path,), prefixes=("/tracker",), validate_responses=True)
+    with running(create_app(config)) as live:
+        yield live
+
+
+@pytest.fixture(params=["flask", "async", "spec-path"])
+def live_mock(request: pytest.FixtureRequest) -> LiveMock:
+    """Every test here runs on FlaskApp, on AsyncApp, and with the spec served by path (its
+    declarations behave exactly as the built-in surface's)."""
+    name = "spec_path" if request.param == "spec-path" else request.param
+    return request.getfixturevalue(f"{name}_mock")
 
 
 @pytest.fixture
