@@ -28,6 +28,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument("--surface", default="edm", help="the surface (default edm)")
+    verify.add_argument(
+        "--spec",
+        metavar="PATH_OR_URL",
+        help="verify against your own OpenAPI document (3.0 or 3.1) instead of a surface",
+    )
     verify.add_argument("--base-url", required=True, help="where the surface is served")
     verify.add_argument(
         "--mount", type=int, default=0, help="which mount of the surface (clockify: 1 = reports)"
@@ -136,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         other_app = parse_headers(args.other_app_header, args.other_app_token)
         options = Options(
             surface=args.surface,
+            spec=args.spec,
             base_url=args.base_url.rstrip("/"),
             headers={**parse_headers(args.header, args.token), **session},
             other_headers={**other, **session} if other else None,

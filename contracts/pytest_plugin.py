@@ -34,6 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("understudy", "Understudy contract verification")
     group.addoption("--understudy-base-url", help="where the surface under test is served")
     group.addoption("--understudy-surface", default="edm", help="the surface (default edm)")
+    group.addoption("--understudy-spec", help="your own OpenAPI file or URL, instead of a surface")
     group.addoption("--understudy-token", help="bearer token of the first tenant")
     group.addoption(
         "--understudy-header", action="append", default=[], help="'Name: value' for tenant A"
@@ -67,6 +68,7 @@ def understudy_options(request: pytest.FixtureRequest) -> Options:
     other_app = parse_headers([], get("--understudy-other-app-token"))
     return Options(
         surface=get("--understudy-surface"),
+        spec=get("--understudy-spec"),
         base_url=base_url.rstrip("/"),
         headers={**parse_headers(get("--understudy-header"), get("--understudy-token")), **session},
         other_headers={**other, **session} if other else None,

@@ -105,7 +105,7 @@ class Context:
     def path(self, op: binding.Binding, record_id: str | None = None) -> str:
         values = self.path_values(op)
         if op.id_param and record_id is not None:
-            values[op.id_param] = record_id
+            values[op.id_param] = str(record_id)  # integer ids too
         path = op.path
         for name, value in values.items():
             path = path.replace("{" + name + "}", value)
@@ -251,7 +251,7 @@ class Context:
             answer = probe.request("GET", self.path(plan.list), params=params)
             expect(answer, (200,), f"list {plan.name}")
             body = answer.json()
-            envelope = listing.get("envelope")
+            envelope = plan.list.options.get("envelope") or listing.get("envelope")
             records = body.get(envelope["data"], []) if envelope else body
             if any(r.get(plan.collection.id_field) == record_id for r in records):
                 return True
@@ -270,9 +270,20 @@ class Context:
         expect(answer, (200,), f"list {plan.name}")
         if listing.get("total_header"):
             return int(answer.headers[listing["total_header"]])
-        envelope = listing.get("envelope")
+        envelope = plan.list.options.get("envelope") or listing.get("envelope")
         if envelope:
-            return int(answer.json()[envelope["pagination"]]["total"])
+            body = answer.json()
+            paging = body[envelope["pagination"]] if envelope.get("pagination") else body
+            total = next(
+                (
+                    k
+                    for k, v in (envelope.get("fields") or {"total": "total"}).items()
+                    if v == "total"
+                ),
+                None,
+            )
+            if total and total in paging:
+                return int(paging[total])
         raise Skip(f"{plan.name}: its list reports no total")
 
     def touch(

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from understudy import binding, specs
+from understudy import binding, specs, userspecs
 from understudy.contracts import (
     conformance,
     derived,
@@ -52,6 +52,7 @@ class Options:
     phases: tuple[str, ...] = PHASES
     # fixed parameter values, e.g. {"workspaceId": "..."}: where the caller's data lives
     params: dict[str, str] = field(default_factory=dict)
+    spec: str | None = None  # a team's own OpenAPI file or URL instead of a surface's
 
 
 def all_checks() -> list[str]:
@@ -60,10 +61,14 @@ def all_checks() -> list[str]:
 
 def verify(options: Options, progress: Callable[[str], None] | None = None) -> Result:
     try:
-        spec = specs.bundle(specs.mount(options.surface, options.mount))
+        if options.spec:  # bindings declared or inferred by REST convention (understudy.infer)
+            user = userspecs.load(options.spec)
+            spec, name = user.spec, user.name
+        else:
+            spec, name = specs.bundle(specs.mount(options.surface, options.mount)), options.surface
     except (specs.SpecError, IndexError) as exc:
         raise UsageError(str(exc)) from None
-    surface = binding.read_surface(options.surface, spec)
+    surface = binding.read_surface(name, spec)
     known = all_checks()
     unknown = [c for c in options.checks if c not in known]
     if unknown:
@@ -71,11 +76,11 @@ def verify(options: Options, progress: Callable[[str], None] | None = None) -> R
     ids = {b.operation_id for b in surface.bindings.values()}
     missing = [o for o in options.operations if o not in ids]
     if missing:
-        raise UsageError(f"no operation {', '.join(missing)} in {options.surface}")
+        raise UsageError(f"no operation {', '.join(missing)} in {name}")
     _reachable(options.base_url)
 
     chosen = options.checks or known
-    result = Result(options.surface, options.base_url)
+    result = Result(name, options.base_url)
     started = time.perf_counter()
     schema_checks = [c for c in chosen if c in conformance.check_names()]
     if schema_checks:
