@@ -35,6 +35,7 @@ from understudy.mock import (
     admin_records,
     auth,
     behaviour,
+    documented,
     errors,
     oas30,
     request_path,
@@ -137,7 +138,6 @@ class Mock:
         for user in self.user_specs:
             from understudy.fixtures import instances  # Faker: only for a team's own spec
 
-            self.stores[user.name] = MemoryStore()
             try:
                 self._add(user.mount, oas30.served(instances.complete(user.spec)))
             except Exception as refused:  # what connexion refuses in a user's spec: one line
@@ -209,8 +209,10 @@ class Mock:
                 self.config, surface, self.stores[mount.surface], self.limiters.get(mount.surface)
             ),
             validator_map=validator_map(surface.leniency),
-            # undeclared query parameters are a 400 unless the real service ignores them
-            strict_validation=surface.leniency.get("unknown_query") != "ignore",
+            # undeclared query parameters are a 400 unless the real service ignores them (or
+            # the spec is a team's own: most services ignore them)
+            strict_validation=surface.leniency.get("unknown_query") != "ignore"
+            and surface.auth.get("type") != "demo",
             validate_responses=self.config.validate_responses,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
         )
@@ -285,6 +287,11 @@ class Mock:
         else:  # a bug in the mock: still a shaped answer, the journal and the log show it
             log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
             status, detail, headers = 500, f"The mock failed: {type(exc).__name__}: {exc}", {}
+        mounted = self.mount_for(request.url.path)
+        if mounted and mounted.surface.auth.get("type") == "demo" and status in (400, 415, 422):
+            # a team's own spec: refuse with a status the operation documents (mock.documented)
+            path, method = request.url.path, request.method
+            status = documented.status(mounted.spec, mounted.prefix, method, path, status)
         body, content_type, headers = self.error_response(
             request.url.path, status, detail, None, headers
         )
@@ -411,15 +418,20 @@ def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Ca
             except strict_json.NotJSON as exc:  # the store kept nothing (MemoryStore.put)
                 raise errors.BadRequest(f"The request cannot be stored: {exc}") from None
         except errors.ApiError as exc:
+            status = exc.status
+            if mounted.surface.auth.get("type") == "demo" and status in (400, 415, 422):
+                status = documented.status(
+                    mounted.spec, "", bound.method, bound.path, status
+                )  # a team's own spec: a status the operation documents (mock.documented)
             body, content_type = errors.render(
                 mounted.surface.errors,
-                exc.status,
+                status,
                 exc.detail,
                 connexion.request.url.path,
                 exc.errors,
             )
             return ConnexionResponse(
-                exc.status, content_type=content_type, body=body, headers=exc.headers
+                status, content_type=content_type, body=body, headers=exc.headers
             )
         if reply.body is None and reply.status == 204:
             return _no_content(mounted, reply.headers)
@@ -492,10 +504,10 @@ def _security_map(
                 return check
 
         return {"bearer": Bearer}
-    if surface.auth.get("type") == "any":  # a user's spec: credentials present, any value
-        from understudy.mock.anyauth import SECURITY_MAP
+    if surface.auth.get("type") == "demo":  # a user's spec: the published demo credential
+        from understudy.mock import demoauth
 
-        return SECURITY_MAP
+        return demoauth.security_map(config.secret)
     if surface.auth.get("type") == "api_key":
         keys = surface.auth.get("collection", "api_keys")
 

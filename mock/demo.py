@@ -64,6 +64,11 @@ def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
                 app_claims = {**claims, auth_decl["app"]: identity["app_id"]}
                 app_token = auth.mint(mock.config.secret, app_claims, ttl=None)
                 identity["app_token"] = app_token
+        if auth_decl.get("type") == "demo":  # a user's spec (mock.demoauth)
+            from understudy.mock import demoauth
+
+            identity["credential"] = demoauth.credential(mock.config.secret)
+            identity["headers"] = demoauth.headers(mounts[0].spec, mock.config.secret)
         if auth_decl.get("type") == "api_key" and identity.get("api_key"):
             header = auth_decl.get("header", "X-Api-Key")
             identity["headers"] = {header: identity["api_key"]}
@@ -117,6 +122,7 @@ class Demo:
 
     collections: dict[str, list[dict[str, Any]]]
     credentials: dict[str, Any]
+
 
 def _generic(mock: Mock, surface: str) -> Any:
     """A few records per collection of a team's own spec (``understudy serve PATH``)."""

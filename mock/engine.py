@@ -299,6 +299,9 @@ class Engine:
         for name, value in collection.defaults.items():
             record[name] = self.value(value, caller, now)
         record.update(self.writable(collection, body))
+        missing = [f for f in call.binding.options.get("require", ()) if record.get(f) is None]
+        if missing:  # a create whose body the spec leaves optional still needs these
+            raise errors.BadRequest(f"{', '.join(missing)} must be given")
         lifecycle = collection.lifecycle
         if lifecycle:
             state = record.get(lifecycle.field, lifecycle.initial)
@@ -457,6 +460,8 @@ class Engine:
             if spec_field.format == "date-time" and isinstance(value, str):
                 value = iso(parse_instant(value).astimezone(UTC))
             out[name] = value
+        for path in collection.hide:
+            out = _without(out, path.split("."))
         return out
 
     def derive(
@@ -511,6 +516,15 @@ class Engine:
         collection = call.binding.collection
         assert collection is not None, "checked when the binding was read"
         return collection
+
+
+def _without(value: Any, path: list[str]) -> Any:
+    """``value`` with the property at ``path`` removed (through nested objects)."""
+    if not isinstance(value, Mapping) or path[0] not in value:
+        return value
+    if len(path) == 1:
+        return {k: v for k, v in value.items() if k != path[0]}
+    return {**value, path[0]: _without(value[path[0]], path[1:])}
 
 
 def _comparable(collection: Collection, name: str, value: Any) -> Any:

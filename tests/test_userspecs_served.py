@@ -23,7 +23,7 @@ SPECS = Path(__file__).parent / "data" / "specs"
 @dataclass(frozen=True)
 class Case:
     file: str
-    headers: dict[str, str]
+    secured: bool  # whether its operations ask for credentials
     collection: str  # the collection's path
     body: dict[str, Any]
     listed: Callable[[Any], list[dict[str, Any]]]  # the records of a list answer
@@ -35,7 +35,7 @@ class Case:
 CASES = [
     Case(
         "petstore-expanded.yaml",
-        {},
+        False,
         "/pets",
         {"name": "Rex", "tag": "dog"},
         lambda body: body,
@@ -45,7 +45,7 @@ CASES = [
     ),
     Case(
         "galaxy.yaml",
-        {"Authorization": "Bearer any-token"},
+        True,
         "/planets",
         {"name": "Kepler-442b", "description": "A super-Earth"},
         lambda body: body["data"],
@@ -55,7 +55,7 @@ CASES = [
     ),
     Case(
         "figma.yaml",
-        {"X-Figma-Token": "figd_any"},
+        True,
         "/v2/webhooks",
         {
             "event_type": "FILE_UPDATE",
@@ -88,10 +88,16 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[Case, LiveMock]]:
         yield case, live
 
 
+def demo_headers(live: LiveMock) -> dict[str, str]:
+    """The credentials the mock publishes for the served spec (any other value is a 401)."""
+    (entry,) = live.admin("/credentials").json().values()
+    return dict(entry.get("headers") or {})
+
+
 @pytest.fixture
 def client(served: tuple[Case, LiveMock]) -> Iterator[httpx.Client]:
-    case, live = served
-    with httpx.Client(base_url=live.root + "/api", headers=case.headers, timeout=30) as c:
+    _, live = served
+    with httpx.Client(base_url=live.root + "/api", headers=demo_headers(live), timeout=30) as c:
         yield c
 
 
@@ -141,21 +147,34 @@ def test_invalid_body_is_a_400_in_the_declared_shape(
     assert "400" in answer.text
 
 
-def test_credentials_the_spec_requires_must_be_present(served: tuple[Case, LiveMock]) -> None:
+@pytest.mark.parametrize("presented", ["none", "wrong"])
+def test_credentials_the_spec_requires_must_be_the_published_ones(
+    served: tuple[Case, LiveMock], presented: str
+) -> None:
     case, live = served
-    if not case.headers:
+    headers = demo_headers(live)
+    assert bool(headers) == case.secured
+    if not case.secured:
         pytest.skip("the document declares no security")
-    answer = httpx.post(f"{live.root}/api{case.collection}", json=case.body, timeout=30)
+    wrong = {name: "Bearer nope" if name == "Authorization" else "nope" for name in headers}
+    answer = httpx.post(
+        f"{live.root}/api{case.collection}",
+        json=case.body,
+        headers=wrong if presented == "wrong" else {},
+        timeout=30,
+    )
     assert answer.status_code == 401
     assert "401" in answer.text
 
 
-def test_operations_no_collection_backs_answer_their_example(live_served: None = None) -> None:
-    config = Config(specs=(str(SPECS / "galaxy.yaml"),), validate_responses=True)
+def test_operations_no_collection_backs_answer_their_example() -> None:
     from starlette.testclient import TestClient
 
-    mock = create_app(config)
+    from understudy.mock import demo
+
+    mock = create_app(Config(specs=(str(SPECS / "galaxy.yaml"),), validate_responses=True))
+    headers = demo.credentials(mock)["galaxy"]["headers"]
     with TestClient(mock.app) as c:
-        answer = c.get("/galaxy/me", headers={"Authorization": "Bearer t"})
+        answer = c.get("/galaxy/me", headers=headers)
     assert answer.status_code == 200, answer.text
     assert answer.json()["name"] == "Marc"  # the schema's own example

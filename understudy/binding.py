@@ -103,6 +103,8 @@ class Collection:
     id_style: str = "ulid"
     derive: tuple[str, ...] = ()  # per-surface functions that compute fields (mock.engine)
     default_sort: str | None = None
+    # write-only properties (``password``, ``creator.password``): taken, never stored or answered
+    hide: tuple[str, ...] = ()
 
     @property
     def writable(self) -> frozenset[str]:
@@ -354,6 +356,7 @@ def _collection(spec: dict[str, Any], name: str, decl: dict[str, Any]) -> Collec
         id_style=decl.get("id_style", "ulid"),
         derive=tuple(decl.get("derive", ())),
         default_sort=decl.get("default_sort"),
+        hide=tuple(decl.get("hide", ())),
     )
 
 

@@ -94,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     for user in mock.user_specs:  # what a team's own spec was bound to
-        print(f"  {user.name} ({user.source}), any credentials accepted:")
+        print(f"  {user.name} ({user.source}) operations:")
         print("\n".join("    " + line for line in user.inferred.summary()), flush=True)
     app: Any = mock.app
     if args.watch:

@@ -94,6 +94,7 @@ def complete(spec: dict[str, Any]) -> Inferred:
         op["x-understudy"] = bound
         added_ops.setdefault(path, {})[method.lower()] = {"x-understudy": bound}
         result.bound.append((label, _describe(bound), how))
+    _json_bodies(spec)
     _request_examples(spec)
     if not root.get("surface"):
         root["surface"] = _surface(spec, listing, added_collections)
@@ -260,6 +261,9 @@ def _bind(
         if path == res.base and method == "POST":
             decl = {"kind": "create", "collection": res.name}
             decl.update(_scope(spec, res, params, None))
+            require = _must_give(spec, res, op)
+            if require:
+                decl["require"] = require
             return decl, ""
         if path == res.base and method == "PUT" and _body_schema_name(spec, op) == res.schema:
             decl = {"kind": "replace", "collection": res.name, "id_from": "body"}
@@ -407,11 +411,47 @@ def _collection(spec: dict[str, Any], res: Resource) -> dict[str, Any]:
         decl["defaults"] = defaults
     if generate:  # values made from the schema (understudy.fixtures.instances.complete)
         decl["generate"] = generate
+    hide = _write_only(spec, schema)
+    if hide:
+        decl["hide"] = hide
     if created:
         decl["default_sort"] = f"-{created}"
     elif res.id_style in ("integer", "ulid", "hex24"):
         decl["default_sort"] = f"-{res.id_field}"
     return decl
+
+
+def _write_only(spec: dict[str, Any], schema: Any, prefix: str = "", depth: int = 0) -> list[str]:
+    """Paths of the write-only properties of a record (``password``, ``creator.password``)."""
+    node = specs.resolve(spec, schema)
+    node = merged(spec, node) if node.get("allOf") else node
+    found = []
+    for name, prop in node.get("properties", {}).items():
+        resolved = specs.resolve(spec, prop)
+        if resolved.get("writeOnly"):
+            found.append(prefix + name)
+        elif depth < 4 and (resolved.get("properties") or resolved.get("allOf")):
+            found += _write_only(spec, resolved, f"{prefix}{name}.", depth + 1)
+    return found
+
+
+def _must_give(spec: dict[str, Any], res: Resource, op: dict[str, Any]) -> list[str]:
+    """The record's required, writable, non-null fields no default fills in, when the
+    create's body is optional (with a required body, validation already asks for them)."""
+    if specs.resolve(spec, op.get("requestBody", {})).get("required"):
+        return []
+    schema = spec["components"]["schemas"][res.schema]
+    full = merged(spec, specs.resolve(spec, schema))
+    fields = binding.flatten_fields(spec, schema)
+    return [
+        name
+        for name in full.get("required", ())
+        if name in fields
+        and not fields[name].read_only
+        and not fields[name].nullable
+        and fields[name].default is binding.NO_DEFAULT
+        and name != res.id_field
+    ]
 
 
 def _create_required(spec: dict[str, Any], res: Resource) -> list[str]:
@@ -431,7 +471,7 @@ def _surface(
     if "page_size" not in listing:
         listing["default_page_size"] = UNPAGED
     listing.setdefault("default_page_size", 20)
-    surface: dict[str, Any] = {"auth": {"type": "any"}, "list": listing}
+    surface: dict[str, Any] = {"auth": {"type": "demo"}, "list": listing}
     names = [spec["components"]["schemas"][c["schema"]] for c in collections.values()]
     fields = [binding.flatten_fields(spec, s) for s in names]
     updated = next((f for f in UPDATED if fields and all(f in fs for fs in fields)), None)
@@ -530,6 +570,19 @@ def _canned(spec: dict[str, Any], op: dict[str, Any]) -> tuple[dict[str, Any], s
             reply["schema"] = entry["schema"]
             how = "generated from its schema"
     return {"kind": "computed", "handler": "examples", "respond": reply}, how
+
+
+def _json_bodies(spec: dict[str, Any]) -> None:
+    """A request body offered as JSON and as something else (XML, a form) is taken as JSON:
+    the mock reads JSON, and the harness then sends what the mock reads."""
+    for _, _, op in specs.operations(spec):
+        body = op.get("requestBody")
+        if not body:
+            continue
+        body = op["requestBody"] = copy.deepcopy(specs.resolve(spec, body))
+        content = body.get("content", {})
+        if any(JSON_MEDIA.match(m) for m in content):
+            body["content"] = {m: v for m, v in content.items() if JSON_MEDIA.match(m)}
 
 
 def _request_examples(spec: dict[str, Any]) -> None:
