@@ -267,6 +267,14 @@ class Mock:
             headers["Allow"] = ", ".join(sorted(self.allowed_methods(path)))
         return body, content_type, headers
 
+    def refusal_status(self, method: str, path: str, status: int) -> int:
+        """For a team's own spec, invalid input is refused with a status the operation
+        documents (``mock.documented``); the built-in surfaces answer as they declare."""
+        mounted = self.mount_for(path)
+        if mounted and mounted.surface.auth.get("type") == "demo" and status in (400, 415, 422):
+            return documented.status(mounted.spec, mounted.prefix, method, path, status)
+        return status
+
     def _on_error(self, request: Any, exc: Exception) -> ConnexionResponse:
         if isinstance(exc, errors.ApiError):  # raised by the mock's security functions
             status, detail, headers = exc.status, exc.detail, dict(exc.headers)
@@ -287,11 +295,7 @@ class Mock:
         else:  # a bug in the mock: still a shaped answer, the journal and the log show it
             log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
             status, detail, headers = 500, f"The mock failed: {type(exc).__name__}: {exc}", {}
-        mounted = self.mount_for(request.url.path)
-        if mounted and mounted.surface.auth.get("type") == "demo" and status in (400, 415, 422):
-            # a team's own spec: refuse with a status the operation documents (mock.documented)
-            path, method = request.url.path, request.method
-            status = documented.status(mounted.spec, mounted.prefix, method, path, status)
+        status = self.refusal_status(request.method, request.url.path, status)
         body, content_type, headers = self.error_response(
             request.url.path, status, detail, None, headers
         )

@@ -298,7 +298,7 @@ class Engine:
                 record[name] = spec_field.default
         for name, value in collection.defaults.items():
             record[name] = self.value(value, caller, now)
-        record.update(self.writable(collection, body))
+        record.update(self.writable(collection, body, call.binding.options.get("accept")))
         missing = [f for f in call.binding.options.get("require", ()) if record.get(f) is None]
         if missing:  # a create whose body the spec leaves optional still needs these
             raise errors.BadRequest(f"{', '.join(missing)} must be given")
@@ -336,7 +336,7 @@ class Engine:
         transition_stamps: Mapping[str, Any] | None = None,
     ) -> Record:
         now = self.clock.now()
-        changes = self.writable(collection, body)
+        changes = self.writable(collection, body, call.binding.options.get("accept"))
         lifecycle = collection.lifecycle
         stamps = dict(transition_stamps or {})
         if lifecycle and transition_stamps is None and lifecycle.field in changes:
@@ -449,13 +449,19 @@ class Engine:
     def stamps(self, stamps: Mapping[str, Any], caller: Caller, now: datetime) -> dict[str, Any]:
         return {k: self.value(v, caller, now) for k, v in stamps.items()}
 
-    def writable(self, collection: Collection, body: Mapping[str, Any]) -> dict[str, Any]:
-        """The body's fields a client may set, date-times in UTC; the rest is ignored."""
+    def writable(
+        self, collection: Collection, body: Mapping[str, Any], accept: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """The body's fields a client may set, date-times in UTC; the rest is ignored (as are
+        fields the operation's body does not declare, where it says which: ``accept``)."""
         fields = collection.fields
+        accepted = None if accept is None else set(accept)
         out = {}
         for name, value in body.items():
             spec_field = fields.get(name)
             if spec_field is None or spec_field.read_only:
+                continue
+            if accepted is not None and name not in accepted:
                 continue
             if spec_field.format == "date-time" and isinstance(value, str):
                 value = iso(parse_instant(value).astimezone(UTC))

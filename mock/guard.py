@@ -170,6 +170,7 @@ class Guard:
         return body
 
     async def _error(self, scope: Scope, send: Send, status: int, detail: str) -> None:
+        status = self.mock.refusal_status(scope.get("method", ""), scope["path"], status)
         body, content_type, headers = self.mock.error_response(scope["path"], status, detail)
         raw_headers = [
             (b"content-type", content_type.encode()),

@@ -255,12 +255,14 @@ def _bind(
             kind = {"GET": "get", "PUT": "replace", "PATCH": "patch", "DELETE": "delete"}[method]
             decl: dict[str, Any] = {"kind": kind, "collection": res.name, "id": res.id_param}
             decl.update(_scope(spec, res, params, res.id_param))
+            decl.update(_accept(spec, res, op))
             if kind == "delete" and _response_schema(spec, op) is not None:
                 decl["returns"] = "record"
             return decl, ""
         if path == res.base and method == "POST":
             decl = {"kind": "create", "collection": res.name}
             decl.update(_scope(spec, res, params, None))
+            decl.update(_accept(spec, res, op))
             require = _must_give(spec, res, op)
             if require:
                 decl["require"] = require
@@ -400,9 +402,12 @@ def _collection(spec: dict[str, Any], res: Resource) -> dict[str, Any]:
     generate: list[str] = []
     if created:
         defaults[created] = "$now"
+    scoped = {_norm(p) for p in re.findall(r"{([^}]+)}", res.base)}  # set from the path
     for name in full.get("required", ()):
         info = fields.get(name)
         if info is None or name in (res.id_field, created) or name in body_required:
+            continue
+        if _norm(name) in scoped:
             continue
         if info.nullable or info.default is not binding.NO_DEFAULT:
             continue
@@ -433,6 +438,21 @@ def _write_only(spec: dict[str, Any], schema: Any, prefix: str = "", depth: int 
         elif depth < 4 and (resolved.get("properties") or resolved.get("allOf")):
             found += _write_only(spec, resolved, f"{prefix}{name}.", depth + 1)
     return found
+
+
+def _accept(spec: dict[str, Any], res: Resource, op: dict[str, Any]) -> dict[str, Any]:
+    """The record fields a write may set, where its body declares fewer than the record has
+    (a field the body does not declare is not the client's to set)."""
+    node = _body_schema(spec, op)
+    if not isinstance(node, dict):
+        return {}
+    node = specs.resolve(spec, node)
+    body = set((merged(spec, node) if node.get("allOf") else node).get("properties", {}))
+    fields = binding.flatten_fields(spec, spec["components"]["schemas"][res.schema])
+    writable = {n for n, f in fields.items() if not f.read_only}
+    if not body or writable <= body:
+        return {}
+    return {"accept": sorted(body & writable)}
 
 
 def _must_give(spec: dict[str, Any], res: Resource, op: dict[str, Any]) -> list[str]:

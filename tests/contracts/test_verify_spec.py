@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import running
 from understudy.contracts import report
 from understudy.contracts.verify import Options, verify
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 
-from .conftest import running
-
-SPEC = str(Path(__file__).parent / "data" / "specs" / "petstore-expanded.yaml")
+SPEC = str(Path(__file__).parents[1] / "data" / "specs" / "petstore-expanded.yaml")
 
 
 def forgetful_deletes(app: Any) -> Callable[..., Any]:

@@ -12,12 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import LiveMock, running
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 
-from .conftest import LiveMock, running
-
-SPECS = Path(__file__).parent / "data" / "specs"
+SPECS = Path(__file__).parents[3] / "data" / "specs"
 
 
 @dataclass(frozen=True)
