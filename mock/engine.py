@@ -22,7 +22,7 @@ from ulid import ULID
 
 from understudy.binding import NO_DEFAULT, Binding, BindingError, Collection, Surface
 from understudy.derive import iso, parse_instant
-from understudy.mock import errors
+from understudy.mock import envelopes, errors, writes
 from understudy.mock.behaviour import Behaviour
 from understudy.mock.outbound import Outbound
 from understudy.mock.store import AuditedStore, Record, Store
@@ -242,9 +242,9 @@ class Engine:
         sort = sort or collection.default_sort or listing.get("default_sort", "-created_at")
         records = _sorted(records, sort, collection)
         page = self.page(call, records)
-        offset = call.params.get(listing.get("offset", ""))
-        if offset is not None:  # limit/offset paging (a team's own spec)
-            start = int(offset)
+        start = (page.number - 1) * page.size
+        if call.params.get(listing.get("offset", "")) is not None:  # limit/offset paging
+            start = int(call.params[listing["offset"]])
             page = Page(list(records[start : start + page.size]), 1, page.size, len(records))
         envelope = call.binding.options.get("envelope") or listing.get("envelope")
         if not envelope:
@@ -252,25 +252,9 @@ class Engine:
             return Reply(
                 call.binding.success, page.items, {total: str(page.total)} if total else {}
             )
-        # what each paging field holds: declared (`fields: {name: source}`), else EDM's four
-        values = {
-            "page": page.number,
-            "page_size": page.size,
-            "offset": int(offset) if offset is not None else (page.number - 1) * page.size,
-            "total": page.total,
-            "count": len(page.items),
-            "has_more": page.has_more,
-            "none": None,
-        }
-        fields = envelope.get("fields") or {
-            k: k for k in ("page", "page_size", "total", "has_more")
-        }
-        paging = {name: values[source] for name, source in fields.items()}
-        body: dict[str, Any] = {envelope["data"]: page.items}
-        if envelope.get("pagination"):
-            body[envelope["pagination"]] = paging
-        else:
-            body.update(paging)
+        body = envelopes.wrap(
+            envelope, page.items, page=page.number, size=page.size, total=page.total, start=start
+        )
         return Reply(call.binding.success, body)
 
     def page(self, call: Call, items: Sequence[T]) -> Page[T]:
@@ -452,22 +436,17 @@ class Engine:
     def writable(
         self, collection: Collection, body: Mapping[str, Any], accept: Iterable[str] | None = None
     ) -> dict[str, Any]:
-        """The body's fields a client may set, date-times in UTC; the rest is ignored (as are
-        fields the operation's body does not declare, where it says which: ``accept``)."""
+        """The body's fields a client may set, date-times in UTC; the rest is ignored (and what
+        ``mock.writes`` leaves out)."""
         fields = collection.fields
-        accepted = None if accept is None else set(accept)
         out = {}
-        for name, value in body.items():
+        for name, value in writes.kept(body, accept, collection.hide).items():
             spec_field = fields.get(name)
             if spec_field is None or spec_field.read_only:
-                continue
-            if accepted is not None and name not in accepted:
                 continue
             if spec_field.format == "date-time" and isinstance(value, str):
                 value = iso(parse_instant(value).astimezone(UTC))
             out[name] = value
-        for path in collection.hide:
-            out = _without(out, path.split("."))
         return out
 
     def derive(
@@ -522,15 +501,6 @@ class Engine:
         collection = call.binding.collection
         assert collection is not None, "checked when the binding was read"
         return collection
-
-
-def _without(value: Any, path: list[str]) -> Any:
-    """``value`` with the property at ``path`` removed (through nested objects)."""
-    if not isinstance(value, Mapping) or path[0] not in value:
-        return value
-    if len(path) == 1:
-        return {k: v for k, v in value.items() if k != path[0]}
-    return {**value, path[0]: _without(value[path[0]], path[1:])}
 
 
 def _comparable(collection: Collection, name: str, value: Any) -> Any:
