@@ -207,13 +207,19 @@ class Context:
         answer = (probe or self.a).request("GET", self.path(plan.list), params=params)
         expect(answer, (200,), f"list {plan.name} with {_query(params)}")
         body = answer.json()
-        envelope = listing.get("envelope")
+        envelope = plan.list.options.get("envelope") or listing.get("envelope")
         total: int | None = None
         has_more: bool | None = None
         if envelope:
             records = body.get(envelope["data"], [])
-            pagination = body.get(envelope["pagination"]) or {}
-            total, has_more = pagination.get("total"), pagination.get("has_more")
+            pagination = body.get(envelope.get("pagination") or "") or {}
+            if not envelope.get("pagination"):
+                pagination = body  # the paging fields sit beside the records
+            # the names the envelope gives the total and has_more (EDM: those names)
+            fields = envelope.get("fields") or {"total": "total", "has_more": "has_more"}
+            named = {source: name for name, source in fields.items()}
+            total = pagination.get(named.get("total", ""))
+            has_more = pagination.get(named.get("has_more", ""))
         else:
             records = body
             header = listing.get("total_header")
