@@ -11,6 +11,7 @@ from understudy.mock.surfaces.own import behaviour
 
 @behaviour.handler("examples")
 def examples(engine: Engine, call: Call) -> Reply:
+    """The operation's declared answer: its status, its media type, its example body."""
     respond = call.binding.options.get("respond") or {}
     status = int(respond.get("status", 200))
     media = respond.get("media")
