@@ -219,7 +219,8 @@ def test_entity_changes_follow_what_happened_to_time_entries(kit: Kit) -> None:
     kit.call(
         "updateTimeEntry",
         {"id": entry["id"]},
-        {"start": "2026-02-02T09:00:00Z", "description": "changed"},
+        # with its end: a PUT without one would restart the entry and stop the demo timer
+        {"start": "2026-02-02T09:00:00Z", "end": "2026-02-02T10:00:00Z", "description": "changed"},
     )
     later = {**window, "type": ["TIME_ENTRY"], "start": after_create}
     updated = kit.call("getUpdatedEntities", later).body
