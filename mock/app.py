@@ -290,6 +290,9 @@ class Mock:
                 404: f"No operation at {request.url.path}",
                 405: f"{request.method} is not allowed on {request.url.path}",
             }.get(status, str(exc.detail))
+        elif isinstance(exc, ValueError) and "integer string conversion" in str(exc):
+            # starlette's int path convertor on a number past Python's 4,300 digits
+            status, detail, headers = 400, "A number in the path is too long", {}
         elif isinstance(exc, MultipartParseError | MultiPartException):  # a malformed form
             status, detail, headers = 400, f"The multipart body cannot be read: {exc}", {}
         else:  # a bug in the mock: still a shaped answer, the journal and the log show it

@@ -180,3 +180,16 @@ def test_operations_no_collection_backs_answer_their_example() -> None:
         answer = c.get("/galaxy/me", headers=headers)
     assert answer.status_code == 200, answer.text
     assert answer.json()["name"] == "Marc"  # the schema's own example
+
+
+def test_a_path_number_past_pythons_digit_limit_is_refused_not_a_500() -> None:
+    from starlette.testclient import TestClient
+
+    from understudy.mock import demo
+
+    mock = create_app(Config(specs=(str(SPECS / "galaxy.yaml"),)))
+    headers = demo.credentials(mock)["galaxy"]["headers"]
+    with TestClient(mock.app, raise_server_exceptions=False) as c:
+        answer = c.get("/galaxy/planets/" + "9" * 5000, headers=headers)
+    assert answer.status_code == 404  # the operation documents no 400 (mock.documented)
+    assert "too long" in answer.json()["detail"]
