@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
+
+from understudy.arguments import output_file
 
 DESCRIPTION = """\
 Verify a running implementation of a surface against its spec: every operation with valid
@@ -115,7 +116,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="run in this X-Understudy-Session of an understudy mock; 'new' opens a fresh "
         "one, so parallel runs against one mock share no state",
     )
-    verify.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    verify.add_argument("--junit", type=output_file, metavar="FILE", help="write JUnit XML")
     verify.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     verify.add_argument("--verbose", action="store_true", help="also say what was skipped and why")
     verify.add_argument("--quiet", action="store_true", help="no progress output")

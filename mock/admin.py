@@ -154,7 +154,14 @@ async def add_records(mock: Mock, request: Request) -> Response:
 
 @route("GET", "/journal")
 async def journal(mock: Mock, request: Request) -> Response:
-    return JSONResponse({"entries": mock.journal.entries()})
+    """The last requests, newest last; ``?limit=N`` the last N only."""
+    entries = mock.journal.entries()
+    limit = request.query_params.get("limit")
+    if limit is not None:
+        if not limit.isdigit():
+            return _problem(400, f"limit must be a whole number, not {limit!r}")
+        entries = entries[len(entries) - int(limit) :] if int(limit) else []
+    return JSONResponse({"entries": entries})
 
 
 @route("DELETE", "/journal")

@@ -42,9 +42,11 @@ from understudy.mock import (
     spec_loading,
     strict_json,
 )
+from understudy.mock.access import AccessLog
 from understudy.mock.admin import Admin
 from understudy.mock.aliases import Aliases
 from understudy.mock.config import Config
+from understudy.mock.docs import Docs
 from understudy.mock.engine import Call, Caller, Engine
 from understudy.mock.guard import Guard, Journal
 from understudy.mock.limits import (
@@ -106,6 +108,7 @@ class Mock:
         self.journal = Journal(self.config.journal_size)
         self.admin_token = admin_access.admin_token(self.config.host, self.config.admin_token)
         self.records = admin_records.Checker(self)
+        self.access_log = AccessLog(self.config.log_format, quiet=self.config.quiet)
         app_class = {"flask": connexion.FlaskApp, "async": connexion.AsyncApp}.get(self.config.app)
         if app_class is None:
             raise specs.SpecError(f"app must be 'flask' or 'async', not {self.config.app!r}")
@@ -168,6 +171,7 @@ class Mock:
         )
         self.app.add_middleware(Admin, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
         self.app.add_middleware(Aliases, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
+        self.app.add_middleware(Docs, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
         self.app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
 
     # ---------------------------------------------------------------- mounting

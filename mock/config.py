@@ -1,5 +1,6 @@
 """The mock's one configuration object: defaults that work on a fresh machine, overridden by
-``UNDERSTUDY_*`` environment variables, overridden by command-line flags."""
+``UNDERSTUDY_*`` environment variables, overridden by command-line flags (both read and
+checked by the option table in ``mock/options.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from understudy.mock import options
 from understudy.mock.auth import DEV_SECRET
 from understudy.mock.outbound import DEFAULT_ALLOW
 
@@ -32,6 +34,9 @@ class Config:
     fixture: str | None = None  # a named fixture (fixtures/data/<name>.yaml) instead of seed/size
     demo: bool = True  # load the deterministic demo tenant on start
     validate_responses: bool = False  # the test suite turns it on: the mock never lies
+    log_format: str = "text"  # the access line per request: text or json
+    quiet: bool = True  # no access lines (the library's default; `serve` turns them on)
+    log_level: str = "warning"  # uvicorn's own log
     max_body: int = MiB
     max_snapshot: int = 64 * MiB  # PUT /__understudy/snapshot: a whole large tenant
     max_header: int = 64 * 1024  # all request headers together (431 beyond)
@@ -51,41 +56,45 @@ class Config:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
-        """Defaults < ``UNDERSTUDY_<FIELD>`` variables < ``overrides`` (None means unset)."""
+        """Defaults < ``UNDERSTUDY_<OPTION>`` variables < ``overrides`` (None means unset).
+
+        Raises ``options.OptionError`` (one line) for a value that cannot be used."""
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for spec_field in dataclasses.fields(cls):
-            raw = environ.get(f"UNDERSTUDY_{spec_field.name.upper()}")
+        plain = _without_option()  # fields no flag sets (a team's specs): UNDERSTUDY_<FIELD>
+        values = options.from_environ(environ, also=[_env(f) for f in plain])
+        for spec_field in plain:
+            raw = environ.get(_env(spec_field))
             if raw is not None:
-                values[spec_field.name] = _parse(raw, spec_field.type)
+                values[spec_field.name] = (
+                    tuple(p for p in raw.split(",") if p)
+                    if str(spec_field.type).startswith("tuple")
+                    else raw
+                )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
     def to_env(self) -> dict[str, str]:
-        """The configuration as ``UNDERSTUDY_*`` variables (for worker processes)."""
+        """The configuration as the options' ``UNDERSTUDY_*`` variables (for worker
+        processes, which read it back with ``from_env``)."""
         out = {}
-        for spec_field in dataclasses.fields(self):
+        for option in options.SERVE:
+            value = getattr(self, option.field)
+            if option.switch is not None:
+                out[option.env] = "1" if value == option.switch else "0"
+            elif isinstance(value, tuple):
+                out[option.env] = ",".join(value)
+            elif value is not None:
+                out[option.env] = str(value)
+        for spec_field in _without_option():
             value = getattr(self, spec_field.name)
-            if isinstance(value, tuple):
-                text = ",".join(value)
-            elif isinstance(value, bool):
-                text = "true" if value else "false"
-            else:
-                text = "" if value is None else str(value)
-            out[f"UNDERSTUDY_{spec_field.name.upper()}"] = text
+            out[_env(spec_field)] = ",".join(value) if isinstance(value, tuple) else str(value)
         return out
 
 
-def _parse(raw: str, annotation: Any) -> Any:
-    kind = str(annotation)
-    if kind.startswith("tuple"):
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
-    if kind == "bool":
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    if kind == "int":
-        return int(raw)
-    if kind == "float":
-        return float(raw)
-    if kind.startswith("str |"):
-        return raw or None
-    return raw
+def _without_option() -> list[dataclasses.Field[Any]]:
+    covered = {option.field for option in options.SERVE}
+    return [f for f in dataclasses.fields(Config) if f.name not in covered]
+
+
+def _env(spec_field: dataclasses.Field[Any]) -> str:
+    return f"UNDERSTUDY_{spec_field.name.upper()}"

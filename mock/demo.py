@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from understudy import cache, specs, today
 from understudy.mock import auth
+from understudy.mock.options import parse_size
 
 if TYPE_CHECKING:
-    from understudy.mock.app import Mock
+    from understudy.mock.app import Mock, Mounted
 
 
 def load(mock: Mock) -> dict[str, int]:
@@ -70,10 +71,33 @@ def credentials(mock: Mock, base: str | None = None) -> dict[str, Any]:
             identity["credential"] = demoauth.credential(mock.config.secret)
             identity["headers"] = demoauth.headers(mounts[0].spec, mock.config.secret)
         if auth_decl.get("type") == "api_key" and identity.get("api_key"):
-            header = auth_decl.get("header", "X-Api-Key")
-            identity["headers"] = {header: identity["api_key"]}
+            keys = auth_decl.get("collection", "api_keys")
+            if mock.stores[surface].get(keys, identity["api_key"]) is None:
+                # started empty, or on another surface's fixture: the user does not exist here
+                identity = {"note": "no demo user: load one with `understudy seed --mock URL`"}
+            else:
+                header = auth_decl.get("header", "X-Api-Key")
+                identity["headers"] = {header: identity["api_key"]}
         entry.update(identity)
         out[surface] = entry
+    return out
+
+
+def path_values(mock: Mock, mounted: Mounted) -> dict[str, dict[str, Any]]:
+    """Path → {parameter: value} for lists scoped by a path parameter (a project's time
+    entries): a demo record's value, so that a first try finds something."""
+    store = mock.stores[mounted.mount.surface]
+    out: dict[str, dict[str, Any]] = {}
+    for bound in mounted.surface.bindings.values():
+        if bound.kind != "list" or not bound.scope_params or bound.collection is None:
+            continue
+        record = next(iter(store.scan(bound.collection.name, {})), None)
+        if record:
+            out[bound.path] = {
+                param: record[field]
+                for field, param in bound.scope_params.items()
+                if field in record
+            }
     return out
 
 
@@ -108,7 +132,10 @@ def _generate(surface: str, size: str, seed: int) -> Any:
 
     if surface not in fixtures.SURFACES:
         return None
-    generated = fixtures.generate(surface, size=size, seed=seed)
+    counts = parse_size(size)
+    if isinstance(counts, dict):  # counts another surface's world has (workspaces) are its own
+        counts = {k: v for k, v in counts.items() if k in fixtures.count_names(surface)}
+    generated = fixtures.generate(surface, size=counts, seed=seed)
     tenant = Demo(generated.collections, generated.credentials)
     if sum(generated.counts().values()) <= _CACHED_RECORDS:
         cache.put("tenant", entry_key, tenant)

@@ -69,14 +69,20 @@ class Guard:
             return
         started = time.perf_counter()
         status: list[int] = [0]
+        answer = _Captured()
 
         async def send_and_record(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
+                answer.headers = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                answer.add(message.get("body", b""))
             await send(message)
 
+        asked = _Captured()
+        asked.headers = scope["headers"]
         try:
-            await self._handle(scope, receive, send_and_record)
+            await self._handle(scope, _recording(receive, asked), send_and_record)
         except Exception:
             # the last resort for what nothing else caught: logged, and a 500 in the surface's
             # shape rather than Starlette's text/plain one (state is the store's to keep whole)
@@ -85,16 +91,18 @@ class Guard:
                 raise  # the answer is under way: only closing the connection is left
             await self._error(scope, send_and_record, 500, "The mock failed on this request")
         finally:
-            self.mock.journal.add(
-                {
-                    "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
-                    "status": status[0],
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
-                }
-            )
+            entry = {
+                "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": scope.get("query_string", b"").decode("latin-1"),
+                "status": status[0],
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "request": asked.as_json(),
+                "response": answer.as_json(),
+            }
+            self.mock.journal.add(entry)
+            self.mock.access_log.write(entry)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if _CONTROL.search(scope["path"]):
@@ -184,6 +192,42 @@ class Guard:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+JOURNAL_BODY = 2048  # bytes of each request and response body the journal keeps
+JOURNAL_HEADER = 256  # characters of each header value
+
+
+class _Captured:
+    """The head of one body and its headers, bounded, for the journal and the access line."""
+
+    def __init__(self) -> None:
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = b""
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if len(self.body) < JOURNAL_BODY:
+            self.body += chunk[: JOURNAL_BODY - len(self.body)]
+
+    def as_json(self) -> dict[str, Any]:
+        text = self.body.decode("utf-8", "replace")
+        return {
+            "headers": {
+                k.decode("latin-1"): v.decode("latin-1")[:JOURNAL_HEADER] for k, v in self.headers
+            },
+            "body": text + ("…" if self.size > len(self.body) else ""),
+            "size": self.size,
+        }
+
+
+def _recording(receive: Receive, into: _Captured) -> Receive:
+    async def record() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            into.add(message.get("body", b""))
+        return message
+
+    return record
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -4,7 +4,10 @@ whose message names the pair and the expected form."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import secrets
+from pathlib import Path
 
 
 def parse_headers(pairs: list[str], token: str | None = None) -> dict[str, str]:
@@ -43,3 +46,17 @@ def session_headers(name: str | None) -> dict[str, str]:
     if name == "new":
         name = f"run-{secrets.token_hex(6)}"
     return {SESSION_HEADER: name}
+
+
+def output_file(text: str) -> Path:
+    """A file the command will write (argparse ``type=``): its folder must exist, so the
+    mistake shows before any work rather than as a traceback at the end."""
+    path = Path(text).expanduser()
+    folder = path.parent
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory; expected a file name")
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text}: the folder {folder} is not writable")
+    return path

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
+import errno
 import os
+import re
+import socket
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from understudy import __version__, specs
+from understudy.errors import UsageError
 from understudy.mock.store import StoreError
 
 
@@ -29,61 +34,35 @@ def _surfaces(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from understudy.mock import options
+
+    if args.explain:
+        return _explain(args)
+    config = options.config_for_serve(vars(args), os.environ)  # every mistake: one line, now
+    if args.spec:  # a team's own specs, each at its --prefix
+        config = dataclasses.replace(config, specs=tuple(args.spec), prefixes=tuple(args.prefix))
+    sock = _listen(config.host, config.port)  # before the banner: it shows the real port
+    config = dataclasses.replace(config, port=sock.getsockname()[1])
     import uvicorn
 
     from understudy.mock import admin_access, demo, server
     from understudy.mock.app import create_app
-    from understudy.mock.config import Config
 
-    if args.explain:
-        return _explain(args)
-    config = Config.from_env(
-        specs=tuple(args.spec) or None,
-        prefixes=tuple(args.prefix) or None,
-        host=args.host,
-        port=args.port,
-        surfaces=tuple(args.surface) or None,
-        root_surface=args.root_surface,
-        app=args.app,
-        secret=args.secret,
-        verify_signatures=False if args.no_verify_signatures else None,
-        cors_origins=tuple(args.cors_origin) or None,
-        seed=args.seed,
-        size=args.size,
-        fixture=args.fixture,
-        demo=False if args.empty else None,
-        validate_responses=True if args.validate_responses else None,
-        rate_limit=args.rate_limit,
-        webhook_allow=tuple(args.webhook_allow) or None,
-        webhook_attempts=args.webhook_attempts,
-        webhook_retry_delay=args.webhook_retry_delay,
-        admin_token=args.admin_token,
-        store=args.store,
-        workers=args.workers,
-        session_ttl=args.session_ttl,
-    )
-    if config.workers < 1:
-        print("understudy: --workers must be 1 or more", file=sys.stderr)
-        return 2
-    if config.workers > 1 and config.store.lower() in ("", "memory"):
-        print(
-            f"understudy: --workers {config.workers} needs a store the processes share: the "
-            "memory store lives inside one process; use --store sqlite:///state.db or "
-            "--store postgresql://USER@HOST/DB",
-            file=sys.stderr,
-        )
-        return 2
     print(
         f"understudy {__version__}: loading specs and the demo tenant …",
         file=sys.stderr,
         flush=True,
     )
     mock = create_app(config)
-    base = f"http://{config.host}:{config.port}"
-    print(_banner(base, mock, demo.credentials(mock, base)), flush=True)
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    base = f"http://{host}:{config.port}"
+    banner = _banner(base, mock, demo.credentials(mock, base))
+    out = sys.stderr if config.log_format == "json" else sys.stdout  # JSON lines stay clean
+    print(banner, file=out, flush=True)
     if mock.admin_token:
         print(
             f"  admin token: {mock.admin_token}  (send it as X-Understudy-Admin-Token)",
+            file=out,
             flush=True,
         )
     if not admin_access.is_loopback(config.host):
@@ -94,14 +73,15 @@ def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     for user in mock.user_specs:  # what a team's own spec was bound to
-        print(f"  {user.name} ({user.source}) operations:")
-        print("\n".join("    " + line for line in user.inferred.summary()), flush=True)
+        print(f"  {user.name} ({user.source}) operations:", file=out)
+        print("\n".join("    " + line for line in user.inferred.summary()), file=out, flush=True)
     app: Any = mock.app
     if args.watch:
         from understudy.mock.watch import Reloader
 
         app = Reloader(mock).start()
-    if config.workers > 1:
+    if config.workers > 1:  # uvicorn binds for its worker processes: hand the port over
+        sock.close()
         mock.close()  # each worker opens the store the parent prepared
         shared = dataclasses.replace(config, admin_token=mock.admin_token)
         os.environ.update(shared.to_env())
@@ -111,19 +91,15 @@ def _serve(args: argparse.Namespace) -> int:
             workers=config.workers,
             host=config.host,
             port=config.port,
-            log_level=args.log_level,
+            log_level=config.log_level,
+            access_log=False,
             timeout_keep_alive=server.KEEP_ALIVE,
         )
         return 0
-    uvicorn.Server(
-        server.config(
-            app,
-            read_timeout=config.read_timeout,
-            host=config.host,
-            port=config.port,
-            log_level=args.log_level,
-        )
-    ).run()
+    settings = server.config(
+        app, read_timeout=config.read_timeout, log_level=config.log_level, access_log=False
+    )
+    uvicorn.Server(settings).run(sockets=[sock])
     return 0
 
 
@@ -142,8 +118,25 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or a one-line OptionError (in use, no such interface)."""
+    from understudy.mock.options import OptionError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            reason += " (another server is on it: pick another --port, or 0 for a free one)"
+        raise OptionError(f"cannot listen on {host}:{port}: {reason}") from None
+    return sock
+
+
 def _banner(base: str, mock: Any, credentials: dict[str, Any]) -> str:
-    lines = [f"Understudy {__version__} serving on {base}"]
+    lines = [f"Understudy {__version__} serving on {base}   (this page: {base}/)"]
     for surface, entry in credentials.items():
         records = sum(mock.stores[surface].count().values())
         for name, url in entry["base_urls"].items():
@@ -156,17 +149,40 @@ def _banner(base: str, mock: Any, credentials: dict[str, Any]) -> str:
         elif entry.get("headers"):
             shown = ", ".join(f"{k}: {v}" for k, v in entry["headers"].items())
             lines.append(f"  {'':18} headers: {shown}")
-    first = next((e for e in credentials.values() if e.get("token")), None)
-    if first:
-        url = next(iter(first["base_urls"].values()))
-        example = (
-            "/api/v1/work/time-entries?page_size=5" if url.endswith("/edm") or url == base else "/"
-        )
-        lines.append(f"  try: curl -H 'Authorization: Bearer {first['token']}' '{url}{example}'")
+        if entry.get("note"):
+            lines.append(f"  {'':18} {entry['note']}")
+    example = _example(mock, credentials)
+    if example:
+        lines.append(f"  try: {example}")
     workers = mock.config.workers
     lines.append(f"  store: {mock.backend.name}" + (f", {workers} workers" if workers > 1 else ""))
     lines.append(f"  admin: {base}/__understudy/  (credentials, health, reset, snapshot, journal)")
     return "\n".join(lines)
+
+
+def _example(mock: Any, credentials: dict[str, Any]) -> str | None:
+    """A curl that answers with demo data: the first list (or read) a served surface has
+    whose path needs nothing but the demo identity or a demo record."""
+    from understudy.mock import demo
+
+    for surface, entry in credentials.items():
+        if not entry.get("headers"):
+            continue
+        for mounted in (m for m in mock.mounted if m.mount.surface == surface):
+            known = demo.path_values(mock, mounted)
+            for kind in ("list", "get", "computed"):
+                for bound in mounted.surface.bindings.values():
+                    values = {**entry, **known.get(bound.path, {})}
+                    path = _fill(bound.path, values)
+                    if bound.method == "GET" and bound.kind == kind and "{" not in path:
+                        url = entry["base_urls"][mounted.mount.name] + path
+                        header = " ".join(f"-H '{k}: {v}'" for k, v in entry["headers"].items())
+                        return f"curl {header} '{url}'"
+    return None
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    return re.sub(r"{(\w+)}", lambda m: str(values.get(m.group(1), m.group(0))), template)
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -186,7 +202,7 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="understudy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"understudy {__version__}")
@@ -200,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the mock",
-        description="Run the stateful mock. Every option can also be set as UNDERSTUDY_<OPTION>.",
+        description="Run the stateful mock. Every option can also be set as an environment "
+        "variable: --root-surface as UNDERSTUDY_ROOT_SURFACE, --empty as UNDERSTUDY_EMPTY=1.",
     )
     serve.add_argument(
         "spec",
@@ -223,79 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--watch", action="store_true", help="reload the specs when their files change"
     )
-    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default 8080)")
-    serve.add_argument(
-        "--surface", action="append", default=[], help="serve only this surface (repeatable)"
-    )
-    serve.add_argument("--root-surface", help="serve this surface at / instead of its prefix")
-    serve.add_argument(
-        "--app",
-        choices=["flask", "async"],
-        help="connexion app class: async (default) or flask (about half the throughput)",
-    )
-    serve.add_argument("--secret", help="HS256 secret for bearer tokens (default: a dev secret)")
-    serve.add_argument(
-        "--no-verify-signatures",
-        action="store_true",
-        help="accept any well-formed JWT without checking its signature",
-    )
-    serve.add_argument(
-        "--cors-origin", action="append", default=[], help="allowed CORS origin (default *)"
-    )
-    serve.add_argument("--seed", type=int, help="demo tenant seed (default 42)")
-    serve.add_argument("--size", help="demo tenant size: small, medium, large (default small)")
-    serve.add_argument(
-        "--fixture", help="start on a named fixture (fixtures/data/NAME.yaml), e.g. edm-demo"
-    )
-    serve.add_argument("--empty", action="store_true", help="start with no demo data")
-    serve.add_argument(
-        "--validate-responses",
-        action="store_true",
-        help="check every response against the spec (slower; a 500 names the mismatch)",
-    )
-    serve.add_argument(
-        "--rate-limit",
-        metavar="off|N",
-        help="the specs' rate limits (Clockify: 50/s per add-on token and workspace): off, or"
-        " N requests per window for every credential, API keys included",
-    )
-    serve.add_argument(
-        "--webhook-allow",
-        action="append",
-        default=[],
-        metavar="HOST|CIDR|*",
-        help="where webhooks may be delivered (repeatable; *.example.com for a domain, * for"
-        " anywhere; default loopback receivers); never to the mock itself",
-    )
-    serve.add_argument(
-        "--webhook-attempts", type=int, help="attempts per webhook delivery (default 5)"
-    )
-    serve.add_argument(
-        "--webhook-retry-delay",
-        type=float,
-        metavar="SECONDS",
-        help="wait before the first retry, doubling after each, with jitter (default 2)",
-    )
-    serve.add_argument(
-        "--admin-token",
-        help="token the admin API requires in X-Understudy-Admin-Token (default: none on "
-        "loopback, a generated one otherwise)",
-    )
-    serve.add_argument(
-        "--store",
-        help="where state lives: memory (default), sqlite:///PATH (durable, one file) or "
-        "postgresql://USER@HOST/DB (shared by workers and hosts)",
-    )
-    serve.add_argument(
-        "--workers", type=int, help="processes serving one sqlite or postgresql store (default 1)"
-    )
-    serve.add_argument(
-        "--session-ttl",
-        type=int,
-        help="seconds an idle X-Understudy-Session lives (default 3600; 0: until deleted)",
-    )
-    serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    from understudy.mock import options
+
+    options.add_arguments(serve)
     serve.set_defaults(run=_serve)
 
     token = commands.add_parser("token", help="mint a bearer token for the mock")
@@ -317,15 +264,48 @@ def build_parser() -> argparse.ArgumentParser:
     from understudy.contracts import command as verify_command
 
     verify_command.add_parser(commands).set_defaults(run=verify_command.run)
+    parser.commands = commands.choices
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line with a "did you mean" (exit 2)."""
+
+    commands: dict[str, argparse.ArgumentParser]
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        if message.startswith("unrecognized arguments:"):
+            flags = [f for a in self._actions for f in a.option_strings]
+            unknown = message.split(":", 1)[1].split()
+            for word in unknown:
+                close = difflib.get_close_matches(word.split("=")[0], flags, n=1, cutoff=0.6)
+                if word.startswith("-") and close:
+                    hint = f" (did you mean {close[0]}?)"
+                    break
+        elif "invalid choice:" in message:
+            bad = message.split("invalid choice: ", 1)[1].split("'")[1]
+            choices = [c for a in self._actions for c in (a.choices or ())]
+            close = difflib.get_close_matches(bad, [str(c) for c in choices], n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+        self.exit(2, f"{self.prog}: {message}{hint}; see {self.prog} --help\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # a bare `understudy` (or `./dev`) shows what it can do
+        parser.print_help()
+        return 0
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command's own parser, which knows what the user meant
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    from understudy.mock.options import OptionError
+
     try:
         return int(args.run(args))
-    except (specs.SpecError, StoreError) as exc:
-        print(f"understudy: {exc}", file=sys.stderr)
+    except (specs.SpecError, UsageError, OptionError, StoreError) as exc:
+        print(f"understudy {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -22,15 +22,16 @@ def bearer(mock: Mock, **claims: Any) -> dict[str, str]:
 
 
 def test_config_reads_the_environment_and_flags_win() -> None:
-    env = {
+    env = {  # the names of the options, exactly
         "UNDERSTUDY_PORT": "9000",
-        "UNDERSTUDY_SURFACES": "edm, tracker",
-        "UNDERSTUDY_VERIFY_SIGNATURES": "false",
+        "UNDERSTUDY_SURFACE": "edm, tracker",
+        "UNDERSTUDY_NO_VERIFY_SIGNATURES": "1",
         "UNDERSTUDY_ROOT_SURFACE": "edm",
-        "UNDERSTUDY_CORS_ORIGINS": "http://a.test,http://b.test",
+        "UNDERSTUDY_CORS_ORIGIN": "http://a.test,http://b.test",
+        "UNDERSTUDY_EMPTY": "yes",
     }
     config = Config.from_env(env, port=9100, host=None)
-    assert config.port == 9100 and config.host == "127.0.0.1"
+    assert config.port == 9100 and config.host == "127.0.0.1" and config.demo is False
     assert config.surfaces == ("edm", "tracker") and config.verify_signatures is False
     assert config.root_surface == "edm" and config.cors_origins == (
         "http://a.test",
@@ -140,3 +141,48 @@ def test_credentials_give_working_tokens_for_every_jwt_surface() -> None:
         "/edm" + ENTRIES, json={"hours": 1}, headers={"Authorization": f"Bearer {app_token}"}
     ).json()
     assert created["app_id"] == credentials["edm"]["app_id"]
+
+
+def test_the_journal_keeps_bounded_bodies_and_headers_and_honours_limit() -> None:
+    mock = create_app(Config(surfaces=("edm",), demo=False))
+    client = mock.app.test_client()
+    headers = bearer(mock)
+    client.post("/edm" + ENTRIES, json={"hours": 1, "notes": "x" * 5000}, headers=headers)
+    client.get("/edm" + ENTRIES + "?page_size=1", headers=headers)
+    client.get("/edm" + ENTRIES + "?page_size=nope", headers=headers)
+    entries = client.get("/__understudy/journal").json()["entries"]
+    assert [e["status"] for e in entries] == [201, 200, 400]
+    posted = entries[0]
+    assert posted["request"]["headers"]["authorization"] == headers["Authorization"]
+    assert posted["request"]["size"] > 5000 and len(posted["request"]["body"]) <= 2049
+    assert posted["response"]["body"].startswith('{"') and posted["response"]["size"] > 5000
+    last = client.get("/__understudy/journal?limit=1").json()["entries"]
+    assert last == entries[-1:] and "page_size" in last[0]["response"]["body"]
+    assert client.get("/__understudy/journal?limit=0").json()["entries"] == []
+    assert client.get("/__understudy/journal?limit=x").status_code == 400
+
+
+def test_access_lines_in_text_and_json() -> None:
+    import io
+    import json
+
+    from understudy.mock.access import AccessLog
+
+    entry = {
+        "at": "2026-01-05T10:00:00Z",
+        "method": "GET",
+        "path": "/edm/x",
+        "query": "a=1",
+        "status": 422,
+        "ms": 3.25,
+        "response": {
+            "body": '{"title": "Unprocessable", "detail": "period_end is before\\n period_start"}'
+        },
+    }
+    text, machine = io.StringIO(), io.StringIO()
+    AccessLog("text", stream=text).write(entry)
+    AccessLog("json", stream=machine).write(entry)
+    AccessLog("text", quiet=True, stream=text).write(entry)
+    assert text.getvalue() == "GET /edm/x?a=1 422 3.2 ms - period_end is before period_start\n"
+    line = json.loads(machine.getvalue())
+    assert line["status"] == 422 and line["detail"] == "period_end is before period_start"
