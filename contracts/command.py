@@ -34,7 +34,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         metavar="PATH_OR_URL",
         help="verify against your own OpenAPI document (3.0 or 3.1) instead of a surface",
     )
-    verify.add_argument("--base-url", required=True, help="where the surface is served")
+    verify.add_argument("--base-url", help="where the surface is served (required to verify)")
     verify.add_argument(
         "--mount", type=int, default=0, help="which mount of the surface (clockify: 1 = reports)"
     )
@@ -117,25 +117,71 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "one, so parallel runs against one mock share no state",
     )
     verify.add_argument("--junit", type=output_file, metavar="FILE", help="write JUnit XML")
-    verify.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    verify.add_argument(
+        "--report",
+        type=output_file,
+        metavar="FILE",
+        help="write the whole result as JSON (beside --junit, for CI tooling)",
+    )
+    verify.add_argument(
+        "--list-checks", action="store_true", help="list the checks with what each one catches"
+    )
     verify.add_argument("--verbose", action="store_true", help="also say what was skipped and why")
     verify.add_argument("--quiet", action="store_true", help="no progress output")
     return verify
 
 
+# schemathesis' checks, in a line each (most of its functions carry no docstring)
+SCHEMA_CHECKS = {
+    "not_a_server_error": "no 5xx answer, whatever the input",
+    "status_code_conformance": "every status answered is one the operation documents",
+    "content_type_conformance": "every answer's Content-Type is one the operation documents",
+    "response_headers_conformance": "headers the spec requires are present and valid",
+    "response_schema_conformance": "every answer's body validates against its documented schema",
+    "negative_data_rejection": "input the schema forbids is refused with a 4xx",
+    "positive_data_acceptance": "input the schema allows is accepted (documented refusals aside)",
+    "missing_required_header": "a request without a required header is refused",
+    "unsupported_method": "an undocumented method on a documented path is a 405",
+    "allow_header_conformance": "a 405 names the path's methods in Allow",
+    "use_after_free": "a deleted resource is not found again (stateful phase)",
+    "ensure_resource_availability": "a created resource can be read right after (stateful phase)",
+    "ignored_auth": "an operation that requires credentials refuses a request without them",
+    "object_level_authorization": "one identity cannot read an object another created",
+}
+
+
+def list_checks() -> int:
+    from understudy.contracts import hostile, semantic
+    from understudy.contracts.verify import all_checks
+
+    for name in all_checks():
+        if name in semantic.REGISTRY:
+            kind, doc = "semantic", semantic.REGISTRY[name].__doc__ or ""
+        elif name in hostile.CHECKS:
+            kind, doc = "hostile", hostile.DESCRIPTIONS[name]
+        else:
+            kind, doc = "schema", SCHEMA_CHECKS.get(name, "")
+        line = " ".join(doc.split()).split(". ")[0].rstrip(".")
+        print(f"{kind:8}  {name:30}  {line}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from understudy.arguments import parse_headers, parse_params, session_headers
-    from understudy.contracts import hostile, report, semantic
-    from understudy.contracts.verify import PHASES, Options, UsageError, all_checks, verify
+    from understudy.contracts import report
+    from understudy.contracts.progress import Progress
+    from understudy.contracts.verify import PHASES, Options, UsageError, verify
 
     if args.list_checks:
-        for name in all_checks():
-            doc = (semantic.REGISTRY[name].__doc__ or "") if name in semantic.REGISTRY else ""
-            kind = "semantic " if name in semantic.REGISTRY else "schema   "
-            if name in hostile.CHECKS:
-                kind, doc = "hostile  ", hostile.DESCRIPTIONS[name]
-            print(f"{kind} {name:30} {' '.join(doc.split())[:90]}")
-        return 0
+        return list_checks()
+    if not args.base_url:
+        print(
+            "understudy verify: --base-url is required (where the implementation serves the "
+            "surface, e.g. http://127.0.0.1:8080/edm)",
+            file=sys.stderr,
+        )
+        return 2
+    progress = None if args.quiet else Progress(sys.stderr)
     try:
         session = session_headers(args.session)
         other = parse_headers(args.other_header, args.other_token)
@@ -156,24 +202,18 @@ def run(args: argparse.Namespace) -> int:
             phases=tuple(args.phases) or PHASES,
             params=parse_params(args.param),
         )
-        result = verify(options, progress=None if args.quiet else _progress())
+        result = verify(options, progress=progress)
     except (UsageError, ValueError) as exc:
         print(f"understudy verify: {exc}", file=sys.stderr)
         return 2
-    if not args.quiet:
-        print(file=sys.stderr)
-    print(report.summary(result, verbose=args.verbose))
+    finally:
+        if progress:
+            progress.finish()
+    print(report.summary(result, verbose=args.verbose, colour=report.colour_wanted(sys.stdout)))
     if args.junit:
         report.junit(result, args.junit)
         print(f"JUnit XML: {args.junit}")
+    if args.report:
+        report.write_json(result, args.report)
+        print(f"JSON report: {args.report}")
     return 0 if result.ok else 1
-
-
-def _progress() -> Any:
-    done = [0]
-
-    def tick(label: str) -> None:
-        done[0] += 1
-        print(f"\r  {done[0]:4} scenarios done, last: {label[:60]:60}", end="", file=sys.stderr)
-
-    return tick

@@ -13,6 +13,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from understudy import specs
+from understudy.contracts import credentials
 from understudy.contracts.outcome import Outcome, Result, reached
 from understudy.leniency import tolerated
 
@@ -46,6 +47,7 @@ def run(
     leniency: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
     rate_limit: str | None = None,  # "N/s": stay under the implementation's declared limit
+    other_headers: dict[str, str] | None = None,
 ) -> None:
     config: dict[str, Any] = {
         "base-url": base_url,
@@ -65,9 +67,13 @@ def run(
         },
         "phases": {name: {"enabled": name in phases} for name in PHASES},
         "parameters": dict(params or {}),
+        # reproduction commands name secrets by variable (credentials.scrub), not [Filtered]
+        "output": {"sanitization": {"enabled": False}},
     }
     if rate_limit:
         config["rate-limit"] = rate_limit
+    if len(operations) == 1:  # one operation has no links to follow: no stateful phase
+        config["phases"]["stateful"]["enabled"] = False
     # the specs declare their links; inferred ones chained list answers into ids of "None"
     config["phases"]["stateful"]["inference"] = {"algorithms": []}
     if seed is not None:  # a seeded run is the same everywhere: no replay of saved examples
@@ -75,6 +81,12 @@ def run(
         config["generation"]["database"] = "none"
     loaded = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig.from_dict(config))
     schema = loaded.include(operation_id=operations) if operations else loaded
+    expect = getattr(progress, "expect", None)
+    if expect:  # one scenario per operation and phase, one for the stateful phase
+        count = sum(1 for _ in schema.get_all_operations())
+        stateful = config["phases"]["stateful"]["enabled"]
+        expect(count * len([p for p in phases if p != "stateful"]) + int(stateful))
+    identities = {"A": headers, **({"B": other_headers} if other_headers else {})}
     ran: dict[tuple[str, str], Outcome] = {}
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
@@ -86,7 +98,7 @@ def run(
                     result.reached += reached(interaction.response.status_code)
             for case_id, nodes in recorder.checks.items():
                 for node in nodes:
-                    _record(ran, recorder, case_id, node, spec, leniency or {})
+                    _record(ran, recorder, case_id, node, spec, leniency or {}, identities)
             if progress:
                 progress(recorder.label)
         elif isinstance(event, events.NonFatalError):
@@ -104,6 +116,7 @@ def _record(
     node: Any,
     spec: dict[str, Any],
     leniency: Mapping[str, str],
+    identities: dict[str, dict[str, str]],
 ) -> None:
     case = recorder.cases[case_id].value
     label = f"{case.operation.method.upper()} {case.operation.path}"
@@ -118,7 +131,7 @@ def _record(
     outcome.passed = False
     outcome.message = f"{failure.title}: {failure.message}".strip().rstrip(":")
     steps = [step.curl for step in info.steps] if info.steps else []
-    outcome.curl = steps or [info.code_sample]
+    outcome.curl = [credentials.scrub(c, identities) for c in steps or [info.code_sample]]
 
 
 def _lenient_body(case: Any, spec: dict[str, Any], leniency: Mapping[str, str]) -> bool:

@@ -39,6 +39,7 @@ class Result:
     cases: int = 0  # schemathesis test cases
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # the run itself could not do something
+    exports: list[str] = field(default_factory=list)  # how to set the curls' variables
 
     @property
     def failures(self) -> list[Outcome]:

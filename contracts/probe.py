@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from understudy.contracts import credentials
 from understudy.contracts.outcome import Counter, reached
 
 
@@ -70,8 +71,7 @@ class Probe:
     ) -> str:
         url = str(httpx.URL(self.base_url + path, params=params))
         parts = ["curl", "-X", method, shlex.quote(url)]
-        for name in self.headers:
-            parts += ["-H", f'"{name}: $UNDERSTUDY_AUTH_{self.name}"']
+        parts += credentials.header_args(self.headers, self.name)
         for name, value in (headers or {}).items():
             parts += ["-H", shlex.quote(f"{name}: {value}")]
         if body is not None:

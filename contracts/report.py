@@ -1,15 +1,23 @@
-"""How a verification is reported: a console summary and JUnit XML for CI."""
+"""How a verification is reported: a console summary (coloured on a terminal), JUnit XML and
+a JSON document for CI."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from understudy.contracts.outcome import Outcome, Result
+from understudy.contracts.progress import colour_wanted
+
+__all__ = ["as_json", "colour_wanted", "junit", "summary", "write_json"]
+_MARKS = {"FAIL": "31", "ok": "32", "--": "2"}  # red, green, dim
 
 
-def summary(result: Result, *, verbose: bool = False) -> str:
+def summary(result: Result, *, verbose: bool = False, colour: bool = False) -> str:
     lines = [f"understudy verify {result.surface} at {result.base_url}", ""]
     by_check: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in result.outcomes:
@@ -21,7 +29,8 @@ def summary(result: Result, *, verbose: bool = False) -> str:
         failed = sum(not o.passed and not o.skipped for o in outcomes)
         skipped = sum(o.skipped for o in outcomes)
         mark = "FAIL" if failed else ("ok" if passed else "--")
-        lines.append(f"{mark:4} {check:{width}}  {passed:6}  {failed:6}  {skipped:7}")
+        shown = f"\033[{_MARKS[mark]}m{mark:4}\033[0m" if colour else f"{mark:4}"
+        lines.append(f"{shown} {check:{width}}  {passed:6}  {failed:6}  {skipped:7}")
     if verbose:
         for outcome in result.outcomes:
             if outcome.skipped:
@@ -35,14 +44,16 @@ def summary(result: Result, *, verbose: bool = False) -> str:
             if outcome.curl:
                 lines.append("   reproduce:")
                 lines += [f"     {command}" for command in outcome.curl]
-        if any("$UNDERSTUDY_AUTH_" in c for o in failures for c in o.curl):
-            lines.append(
-                "   (export UNDERSTUDY_AUTH_A / _B / _C: the values of the headers you passed "
-                "for the first tenant, the other tenant and the other application)"
-            )
+        commands = " ".join(c for o in failures for c in o.curl)
+        used = [e for e in result.exports if f"${_variable(e)}" in commands]
+        if used:
+            lines.append("   the commands read the credentials from the environment:")
+            lines += [f"     {line}" for line in used]
     for error in result.errors:
         lines.append(f"error: {error}")
     verdict = "conforms" if result.ok else "does NOT conform"
+    if colour:
+        verdict = f"\033[{'32' if result.ok else '31'}m{verdict}\033[0m"
     lines += [
         "",
         f"{result.surface} {verdict}: {len(failures)} failure(s), "
@@ -86,4 +97,38 @@ def junit(result: Result, path: Path) -> Path:
         ET.SubElement(case, "error", message=result.errors[0]).text = "\n".join(result.errors)
     ET.indent(root)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+def _variable(export: str) -> str:
+    """``export UNDERSTUDY_AUTH_A='…'`` → ``UNDERSTUDY_AUTH_A``."""
+    return export.removeprefix("export ").split("=", 1)[0]
+
+
+def as_json(result: Result) -> dict[str, Any]:
+    """The whole result: per check the counts, every outcome, the errors."""
+    checks: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"passed": 0, "failed": 0, "skipped": 0}
+    )
+    for outcome in result.outcomes:
+        state = "skipped" if outcome.skipped else ("passed" if outcome.passed else "failed")
+        checks[outcome.check][state] += 1
+    return {
+        "format": "understudy-verify/1",
+        "surface": result.surface,
+        "base_url": result.base_url,
+        "ok": result.ok,
+        "seconds": round(result.seconds, 3),
+        "cases": result.cases,
+        "requests": result.requests,
+        "checks": dict(sorted(checks.items())),
+        "failures": [dataclasses.asdict(o) for o in result.failures],
+        "outcomes": [dataclasses.asdict(o) for o in result.outcomes],
+        "errors": result.errors,
+        "credentials": result.exports,
+    }
+
+
+def write_json(result: Result, path: Path) -> Path:
+    path.write_text(json.dumps(as_json(result), indent=1), encoding="utf-8")
     return path

@@ -22,8 +22,10 @@ from understudy.contracts import (
     hostile,
     isolation,
     lifecycle,
+    credentials,
     limits,
     lists,
+    preflight,
     semantic,
     updates,
 )
@@ -77,10 +79,15 @@ def verify(options: Options, progress: Callable[[str], None] | None = None) -> R
     missing = [o for o in options.operations if o not in ids]
     if missing:
         raise UsageError(f"no operation {', '.join(missing)} in {name}")
-    _reachable(options.base_url)
+    identities = {"A": options.headers, "B": options.other_headers, "C": options.other_app_headers}
+    try:
+        preflight.check(surface, options.base_url, identities, options.params)
+    except preflight.PreflightError as exc:
+        raise UsageError(str(exc)) from None
 
     chosen = options.checks or known
     result = Result(name, options.base_url)
+    result.exports = credentials.exports({k: v for k, v in identities.items() if v})
     started = time.perf_counter()
     schema_checks = [c for c in chosen if c in conformance.check_names()]
     if schema_checks:
@@ -100,6 +107,7 @@ def verify(options: Options, progress: Callable[[str], None] | None = None) -> R
             leniency=surface.leniency,
             progress=progress,
             rate_limit=limits.pace(surface.rate_limit, options.headers),
+            other_headers=options.other_headers,
         )
     semantic_checks = [c for c in chosen if c in semantic.REGISTRY]
     if semantic_checks:
@@ -174,11 +182,11 @@ def _run_plans(
     clients: dict[str, tuple[dict[str, str], httpx.Client, limits.Pacer | None]],
     selected: set[str],
 ) -> None:
-    for plan in semantic.plans(surface):
-        ops = [plan.create, plan.get, plan.list, plan.update, plan.delete, plan.handled_create]
-        ops += plan.actions.values()
-        if selected and not selected & {op.operation_id for op in ops if op}:
-            continue
+    chosen = [plan for plan in semantic.plans(surface) if _selected(plan, selected)]
+    expect = getattr(progress, "expect", None)
+    if expect:
+        expect(len(names) * len(chosen))
+    for plan in chosen:
         for name in names:
             trail: list[str] = []
             probes = {
@@ -210,8 +218,7 @@ def _run_plans(
                 progress(f"{name} {plan.name}")
 
 
-def _reachable(base_url: str) -> None:
-    try:
-        httpx.get(base_url, timeout=10)
-    except httpx.HTTPError as exc:
-        raise UsageError(f"cannot reach {base_url}: {exc}") from None
+def _selected(plan: semantic.Plan, operations: set[str]) -> bool:
+    ops = [plan.create, plan.get, plan.list, plan.update, plan.delete, plan.handled_create]
+    ops += plan.actions.values()
+    return not operations or bool(operations & {op.operation_id for op in ops if op})

@@ -136,7 +136,10 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _banner(base: str, mock: Any, credentials: dict[str, Any]) -> str:
-    lines = [f"Understudy {__version__} serving on {base}   (this page: {base}/)"]
+    lines = [
+        f"Understudy {__version__} serving on {base}",
+        f"  {'start here':18} {base}/   (surfaces, docs, credentials, admin API)",
+    ]
     for surface, entry in credentials.items():
         records = sum(mock.stores[surface].count().values())
         for name, url in entry["base_urls"].items():
