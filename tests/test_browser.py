@@ -13,11 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from understudy.mock.app import create_app
-from understudy.mock.config import Config
-
 from .chromium import Browser, Page, install
-from .conftest import LiveMock, running
+from .conftest import LiveMock
 
 # Press "Try it out" and "Execute" on one operation of the page, touching nothing else;
 # the status and the body the UI shows.
@@ -40,10 +37,9 @@ def browser() -> Iterator[Browser]:
     chromium.close()
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[LiveMock]:
-    with running(create_app(Config(surfaces=("edm", "clockify", "tracker")))) as live:
-        yield live
+@pytest.fixture
+def served(live_mock: LiveMock) -> LiveMock:
+    return live_mock  # every surface, the demo tenant
 
 
 @pytest.fixture

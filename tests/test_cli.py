@@ -7,7 +7,9 @@ import os
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -70,16 +72,30 @@ MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("argv,env,says", MISTAKES.values(), ids=MISTAKES.keys())
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Any]]:
+    """Every mistake through the real CLI, four processes at a time (each is mostly Python
+    starting up): mistake → (the folder it ran in, what it printed)."""
+    folders = {name: tmp_path_factory.mktemp("mistake") for name in MISTAKES}
+    with ThreadPoolExecutor(4) as pool:
+        done = {
+            name: pool.submit(understudy, *argv, env=env, cwd=folders[name])
+            for name, (argv, env, _) in MISTAKES.items()
+        }
+        return {name: (folders[name], future.result()) for name, future in done.items()}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
 def test_a_mistake_is_one_line_and_exit_2(
-    argv: list[str], env: dict[str, str], says: str, tmp_path: Path
+    mistake: str, answers: dict[str, tuple[Path, Any]]
 ) -> None:
-    done = understudy(*argv, env=env, cwd=tmp_path)
+    folder, done = answers[mistake]
+    says = MISTAKES[mistake][2]
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0], done.stderr
     assert "Traceback" not in done.stderr and "loading" not in done.stderr
-    assert not list(tmp_path.iterdir())  # nothing written
+    assert not list(folder.iterdir())  # nothing written
 
 
 def test_a_port_in_use_is_refused_before_the_banner() -> None:

@@ -3,14 +3,24 @@ browser test drives the same pages in Chromium)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 from understudy.mock.docs import preauthorization
 
+from .conftest import LiveMock
 
-def test_landing_page_at_the_root_and_every_prefix() -> None:
-    mock = create_app(Config(surfaces=("edm", "tracker")))
-    client = mock.app.test_client()
+
+@pytest.fixture
+def client(live_mock: LiveMock) -> Any:
+    """The session's mock (every surface, the demo tenant), in process."""
+    return live_mock.mock.app.test_client()
+
+
+def test_landing_page_at_the_root_and_every_prefix(client: Any) -> None:
     token = client.get("/__understudy/credentials").json()["edm"]["token"]
     for path in ("/", "/edm", "/edm/", "/tracker"):
         page = client.get(path, follow_redirects=False)
@@ -26,9 +36,7 @@ def test_a_surface_without_a_demo_user_says_so() -> None:
     assert "no demo user" in page
 
 
-def test_the_ui_spec_leaves_optional_parameters_empty_and_the_spec_unchanged() -> None:
-    mock = create_app(Config(surfaces=("edm", "clockify")))
-    client = mock.app.test_client()
+def test_the_ui_spec_leaves_optional_parameters_empty_and_the_spec_unchanged(client: Any) -> None:
     spec = client.get("/edm/openapi.json").json()
     shown = client.get("/edm/ui/openapi.json").json()
     assert shown["servers"] == [{"url": "/edm"}]
@@ -53,9 +61,7 @@ def test_the_ui_spec_leaves_optional_parameters_empty_and_the_spec_unchanged() -
     }
 
 
-def test_swagger_ui_is_preauthorised_with_the_demo_credentials() -> None:
-    mock = create_app(Config(surfaces=("edm", "clockify")))
-    client = mock.app.test_client()
+def test_swagger_ui_is_preauthorised_with_the_demo_credentials(client: Any) -> None:
     credentials = client.get("/__understudy/credentials").json()
     page = client.get("/edm/ui/").text
     assert credentials["edm"]["token"] in page and "preauthorizeApiKey" in page

@@ -17,6 +17,7 @@ import os
 import re
 import socket
 import sys
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from understudy import __version__, specs
@@ -204,7 +205,7 @@ def _seed(args: argparse.Namespace) -> int:
     return command.run(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog="understudy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -267,14 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
     from understudy.contracts import command as verify_command
 
     verify_command.add_parser(commands).set_defaults(run=verify_command.run)
-    parser.commands = commands.choices
+    parser.commands = dict(commands.choices)
     return parser
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line with a "did you mean" (exit 2)."""
 
-    commands: dict[str, argparse.ArgumentParser]
+    commands: Mapping[str, argparse.ArgumentParser]
 
     def error(self, message: str) -> NoReturn:
         hint = ""
