@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import LiveMock
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 from understudy.mock.docs import preauthorization
-
-from .conftest import LiveMock
 
 
 @pytest.fixture
