@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 
 from understudy import binding
+from understudy.errors import UsageError
 
 
-class PreflightError(ValueError):
+class PreflightError(UsageError):
     """The implementation cannot be verified as asked (exit 2)."""
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from understudy.errors import UsageError
+
 ENV_PREFIX = "UNDERSTUDY_"
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 # UNDERSTUDY_* variables that are not serve options (read by other commands, or by ./dev)
@@ -28,7 +30,7 @@ OTHER_VARIABLES = frozenset(
 )
 
 
-class OptionError(ValueError):
+class OptionError(UsageError):
     """A serve option or environment variable that cannot be used: one line, exit 2."""
 
 

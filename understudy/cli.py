@@ -304,11 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's own parser, which knows what the user meant
         parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
-    from understudy.mock.options import OptionError
-
     try:
         return int(args.run(args))
-    except (specs.SpecError, UsageError, OptionError, StoreError) as exc:
+    except (specs.SpecError, UsageError, StoreError) as exc:  # OptionError is a UsageError
         print(f"understudy {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
