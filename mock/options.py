@@ -155,7 +155,7 @@ def rate_limit(text: str) -> str:
     try:
         parse_option(text)
     except ValueError:
-        raise ValueError("expected off, or a whole number of requests of at least 1") from None
+        raise ValueError("expected 'off' or a whole number of requests, at least 1") from None
     return text
 
 

@@ -87,7 +87,9 @@ def test_clockify_declares_the_documented_limit() -> None:
 @pytest.mark.parametrize("value", ["0", "-3", "lots", "5/s"])
 def test_a_bad_option_is_one_clear_line(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["serve", "--surface", "clockify", "--rate-limit", value]) == 2
-    assert "--rate-limit must be 'off' or a whole number" in capsys.readouterr().err
+    err = capsys.readouterr().err  # checked with the other options, before anything loads
+    assert err.startswith(f"understudy serve: --rate-limit '{value}'") and err.count("\n") == 1
+    assert "'off' or a whole number" in err
 
 
 # ---------------------------------------------------------------- end to end
