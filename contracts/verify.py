@@ -18,11 +18,11 @@ import httpx
 from understudy import binding, specs, userspecs
 from understudy.contracts import (
     conformance,
+    credentials,
     derived,
     hostile,
     isolation,
     lifecycle,
-    credentials,
     limits,
     lists,
     preflight,
