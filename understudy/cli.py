@@ -10,6 +10,7 @@ understudy surfaces  list the surfaces and their operations
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import difflib
 import errno
@@ -100,7 +101,8 @@ def _serve(args: argparse.Namespace) -> int:
     settings = server.config(
         app, read_timeout=config.read_timeout, log_level=config.log_level, access_log=False
     )
-    uvicorn.Server(settings).run(sockets=[sock])
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        uvicorn.Server(settings).run(sockets=[sock])
     return 0
 
 
