@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from understudy import __version__, specs
-from understudy.mock import demo
+from understudy.mock import admin_access, demo
 
 if TYPE_CHECKING:
     from understudy.mock.app import Mock, Mounted
@@ -49,20 +49,34 @@ class Docs:
         for mounted in self.mock.mounted:
             ui = mounted.prefix + "/ui"
             if path in (ui + "/", ui + "/index.html"):
-                return HTMLResponse(self._swagger_ui(mounted, request))
+                return HTMLResponse(self._swagger_ui(mounted, request, self._trusted(request)))
             if path == ui + "/openapi.json":
                 return JSONResponse(self._ui_spec(mounted, request))
         prefixes = {m.prefix for m in self.mock.mounted}
         if path in ("/", "") or path.rstrip("/") in prefixes:
             if path.rstrip("/") in prefixes and self.mock.allowed_methods(path):
                 return None  # a surface's own operation lives here (a root mount's "/")
-            return HTMLResponse(landing(self.mock, _base(request)))
+            return HTMLResponse(landing(self.mock, _base(request), self._trusted(request)))
         return None
 
+    def _trusted(self, request: Request) -> bool:
+        """Whether the page may show the demo credentials: to whoever may read them from the
+        admin API (loopback, or the admin token; not a page of another site)."""
+        try:
+            admin_access.check(
+                "GET",
+                {k.lower(): v for k, v in request.headers.items()},
+                token=self.mock.admin_token,
+                origins=self.mock.config.cors_origins,
+            )
+        except admin_access.Refused:
+            return False
+        return True
+
     # ------------------------------------------------------------ Swagger UI
-    def _swagger_ui(self, mounted: Mounted, request: Request) -> str:
+    def _swagger_ui(self, mounted: Mounted, request: Request, trusted: bool) -> str:
         credentials = demo.credentials(self.mock, _base(request)).get(mounted.mount.surface, {})
-        auth = preauthorization(mounted.spec, credentials)
+        auth = preauthorization(mounted.spec, credentials) if trusted else {}
         title = html.escape(mounted.spec.get("info", {}).get("title", mounted.mount.name))
         return _SWAGGER_UI.format(title=title, auth=json.dumps(auth))
 
@@ -139,8 +153,9 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def landing(mock: Mock, base: str) -> str:
-    """What is served here and how to use it, for a person who opened the base URL."""
+def landing(mock: Mock, base: str, trusted: bool = True) -> str:
+    """What is served here and how to use it, for a person who opened the base URL (the
+    demo credentials only for whom the admin API would give them)."""
     from understudy.mock.admin import ROUTES
 
     credentials = demo.credentials(mock, base)
@@ -155,7 +170,7 @@ def landing(mock: Mock, base: str) -> str:
                 f"<td><code>{html.escape(url)}</code></td>"
                 f'<td><a href="{mounted.prefix}/ui/">Swagger UI</a> · '
                 f'<a href="{mounted.prefix}/openapi.json">spec</a></td>'
-                f"<td>{_credential_cell(entry)}</td></tr>"
+                f"<td>{_credential_cell(entry) if trusted else _HIDDEN}</td></tr>"
             )
     admin = "".join(
         f"<li><code>{html.escape(route)}</code></li>"
@@ -164,6 +179,12 @@ def landing(mock: Mock, base: str) -> str:
     return _LANDING.format(
         version=__version__, base=html.escape(base), rows="".join(rows), admin=admin
     )
+
+
+_HIDDEN = (
+    "<code>GET /__understudy/credentials</code> with the admin token "
+    "(<code>X-Understudy-Admin-Token</code>, printed at start)"
+)
 
 
 def _credential_cell(entry: dict[str, Any]) -> str:

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from understudy.mock.app import create_app
+from understudy.mock.config import Config
+
 from .chromium import Browser, Page, install
-from .conftest import LiveMock
+from .conftest import LiveMock, running
 
 # Press "Try it out" and "Execute" on one operation of the page, touching nothing else;
 # the status and the body the UI shows.
@@ -105,12 +108,15 @@ def other_origin() -> Iterator[str]:
 
 
 def test_a_page_of_another_origin_writes_with_credentials_and_reads_a_400(
-    served: LiveMock, page: Page, other_origin: str
+    page: Page, other_origin: str
 ) -> None:
-    page.goto(other_origin + "/app.html")
-    page.wait_for("typeof exercise === 'function'")
-    token = served.token()
-    result = page.evaluate(f"exercise({json.dumps(served.url)}, {json.dumps(token)})")
+    # credentials mode needs the page's origin named (--cors-origin), never "*"
+    mock = create_app(Config(surfaces=("edm",), demo=False, cors_origins=(other_origin,)))
+    with running(mock) as served:
+        page.goto(other_origin + "/app.html")
+        page.wait_for("typeof exercise === 'function'")
+        token = served.token()
+        result = page.evaluate(f"exercise({json.dumps(served.url)}, {json.dumps(token)})")
     assert result["statuses"] == [201, 200, 200, 204, 404, 400], result
     assert result["notes"] == "from a browser"
     assert result["refused"]["status"] == 400 and "hours" in json.dumps(result["refused"])

@@ -16,7 +16,7 @@ from understudy.mock.docs import preauthorization
 @pytest.fixture
 def client(live_mock: LiveMock) -> Any:
     """The session's mock (every surface, the demo tenant), in process."""
-    return live_mock.mock.app.test_client()
+    return live_mock.mock.app.test_client(base_url="http://127.0.0.1:8080")
 
 
 def test_landing_page_at_the_root_and_every_prefix(client: Any) -> None:
@@ -31,8 +31,18 @@ def test_landing_page_at_the_root_and_every_prefix(client: Any) -> None:
 
 def test_a_surface_without_a_demo_user_says_so() -> None:
     mock = create_app(Config(surfaces=("clockify",), demo=False))
-    page = mock.app.test_client().get("/").text
+    page = mock.app.test_client(base_url="http://localhost").get("/").text
     assert "no demo user" in page
+
+
+def test_pages_show_credentials_only_to_whom_the_admin_api_would(client: Any) -> None:
+    token = client.get("/__understudy/credentials").json()["edm"]["token"]
+    assert token in client.get("/").text and token in client.get("/edm/ui/").text
+    for headers in ({"host": "attacker.example"}, {"origin": "https://attacker.example"}):
+        landing, ui = client.get("/", headers=headers), client.get("/edm/ui/", headers=headers)
+        assert landing.status_code == ui.status_code == 200
+        assert token not in landing.text and "X-Understudy-Admin-Token" in landing.text
+        assert token not in ui.text
 
 
 def test_the_ui_spec_leaves_optional_parameters_empty_and_the_spec_unchanged(client: Any) -> None:

@@ -145,7 +145,7 @@ def test_credentials_give_working_tokens_for_every_jwt_surface() -> None:
 
 def test_the_journal_keeps_bounded_bodies_and_headers_and_honours_limit() -> None:
     mock = create_app(Config(surfaces=("edm",), demo=False))
-    client = mock.app.test_client()
+    client = mock.app.test_client(base_url="http://localhost")
     headers = bearer(mock)
     client.post("/edm" + ENTRIES, json={"hours": 1, "notes": "x" * 5000}, headers=headers)
     client.get("/edm" + ENTRIES + "?page_size=1", headers=headers)
