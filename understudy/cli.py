@@ -99,7 +99,12 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 0
     settings = server.config(
-        app, read_timeout=config.read_timeout, log_level=config.log_level, access_log=False
+        app,
+        read_timeout=config.read_timeout,
+        host=config.host,  # uvicorn serves the bound socket; these name it in its own log
+        port=config.port,
+        log_level=config.log_level,
+        access_log=False,
     )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         uvicorn.Server(settings).run(sockets=[sock])

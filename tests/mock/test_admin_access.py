@@ -110,7 +110,9 @@ def test_serve_warns_and_prints_the_token_beyond_loopback(
     from understudy import cli
 
     started: list[Any] = []
-    monkeypatch.setattr("uvicorn.Server.run", lambda self: started.append(self.config))
+    monkeypatch.setattr(  # serve hands uvicorn the socket it bound before the banner
+        "uvicorn.Server.run", lambda self, sockets=None: started.append(self.config)
+    )
     assert (
         cli.main(["serve", "--host", "0.0.0.0", "--port", "0", "--empty", "--surface", "edm"]) == 0
     )
