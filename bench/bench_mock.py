@@ -29,14 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from compare_prism import ensure_prism  # the one Prism installer (pinned, version-checked)
 
 from understudy import specs
 from understudy.mock import auth
 from understudy.mock.auth import DEV_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
-PRISM_DIR = ROOT / "bench" / ".prism"
-PRISM_VERSION = "5.16.0"
 RESULTS = ROOT / "bench" / "results"
 TENANT, SUB = "ten_bench", "per_01HXK3Z5Q8V2N7M4B6C9D1E3F5"
 ENTRIES = "/api/v1/work/time-entries"
@@ -63,7 +62,7 @@ def main() -> int:
         "understudy async": lambda port: _start_mock(port, "async"),
     }
     if not args.skip_prism:
-        prism = _install_prism()
+        prism = ensure_prism()
         servers["prism static"] = lambda port: _start_prism(prism, spec_file, port, dynamic=False)
         servers["prism dynamic"] = lambda port: _start_prism(prism, spec_file, port, dynamic=True)
 
@@ -109,29 +108,6 @@ def _export_spec() -> Path:
     path = Path(tempfile.mkdtemp()) / "edm.json"
     path.write_text(json.dumps(spec))
     return path
-
-
-def _install_prism() -> Path:
-    binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
-    if not binary.exists():
-        print(
-            f"installing @stoplight/prism-cli@{PRISM_VERSION} into {PRISM_DIR} …", file=sys.stderr
-        )
-        PRISM_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--silent",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(PRISM_DIR),
-                f"@stoplight/prism-cli@{PRISM_VERSION}",
-            ],
-            check=True,
-        )
-    return binary
 
 
 def _start_mock(port: int, app: str) -> tuple[subprocess.Popen[bytes], str]:

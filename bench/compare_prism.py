@@ -91,7 +91,7 @@ def main() -> int:
     args = parser.parse_args()
     connections = [int(c) for c in args.connections.split(",")]
     _ensure_wrk()
-    prism = _ensure_prism()
+    prism = ensure_prism()
     spec_file = _export_spec()
     servers: dict[str, Callable[[int], subprocess.Popen[bytes]]] = {
         "prism": lambda port: _start(
@@ -165,7 +165,7 @@ def _ensure_wrk() -> None:
     subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
 
 
-def _ensure_prism() -> Path:
+def ensure_prism() -> Path:
     binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
     installed = PRISM_DIR / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
     if binary.exists() and json.loads(installed.read_text()).get("version") == PRISM_VERSION:
