@@ -201,8 +201,8 @@ def _export_spec() -> Path:
 
 
 def _understudy(port: int, *more: str) -> list[str]:
-    executable = Path(sys.executable).parent / "understudy"
-    return [str(executable), "serve", "--port", str(port), "--log-level", "warning", *more]
+    """`./dev serve`, as the README starts it (it compiles changed sources first)."""
+    return [str(ROOT / "dev"), "serve", "--port", str(port), "--log-level", "warning", *more]
 
 
 def _start(command: list[str]) -> subprocess.Popen[bytes]:

@@ -91,3 +91,18 @@ MAX_LINES = 600  # past this a module holds more than one idea: split it (STYLE.
 def test_modules_stay_small(module: str, path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines; split it by what it holds"
+
+
+def test_every_package_is_installed() -> None:
+    """pyproject.toml lists packages by hand (the folders map into `understudy`): a folder
+    left off works in the editable checkout and is missing from a wheel or the image."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    folders = {name for name, path in modules() if path.name == "__init__.py"}
+    folders |= {"understudy.openapi"}  # specs, not modules
+    assert folders == listed, (
+        f"not installed: {sorted(folders - listed)}; gone: {sorted(listed - folders)}"
+    )
