@@ -97,8 +97,8 @@ def run(
                 if node is not None and node.parent_id is None and interaction.response:
                     result.reached += reached(interaction.response.status_code)
             for case_id, nodes in recorder.checks.items():
-                for node in nodes:
-                    _record(ran, recorder, case_id, node, spec, leniency or {}, identities)
+                for check in nodes:
+                    _record(ran, recorder, case_id, check, spec, leniency or {}, identities)
             if progress:
                 progress(recorder.label)
         elif isinstance(event, events.NonFatalError):

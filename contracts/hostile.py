@@ -285,7 +285,9 @@ def _url(path: str, values: dict[str, str], query: dict[str, str]) -> str:
 def _example(spec: dict[str, Any], media: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     example = media.get("example", schema.get("example"))
     if example is None:
-        example = next(iter(media.get("examples", {}).values()), {}).get("value")
+        examples: dict[str, Any] = media.get("examples") or {}
+        first: dict[str, Any] = next(iter(examples.values()), {})
+        example = first.get("value")
     return dict(example) if isinstance(example, dict) else {}
 
 

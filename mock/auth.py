@@ -93,7 +93,7 @@ def _decode(token: str, secret: str, verify_signature: bool) -> dict[str, Any]:
     value = TOKENS.get(token, secret, verify_signature)
     if isinstance(value, Unauthorized):
         raise Unauthorized(value.detail)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _check(token: str, secret: str, verify_signature: bool) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def _uri_parser_once(self: BaseDecorator) -> Any:
 def install() -> None:
     """Make every connexion app of this process build each operation's chain once."""
     for kind in _fn:
-        kind.fn = property(_operation_fn)  # type: ignore[method-assign,assignment]
-    BaseDecorator.decorate = _decorate_once  # type: ignore[method-assign]
-    BaseDecorator.uri_parser = property(_uri_parser_once)  # type: ignore[method-assign,assignment]
+        setattr(kind, "fn", property(_operation_fn))  # noqa: B010 (the classes do not declare fn)
+    BaseDecorator.decorate = _decorate_once
+    BaseDecorator.uri_parser = property(_uri_parser_once)
     parameters.sanitized = _sanitized

@@ -41,7 +41,7 @@ class RouteIndex:
         best match all count (their methods are united).
         """
         depth, last = path.count("/"), path.rsplit("/", 1)[-1]
-        candidates = self._literal.get((depth, last)) or self._open.get(depth, ())
+        candidates = self._literal.get((depth, last)) or self._open.get(depth) or []
         found: list[frozenset[str]] = []
         fewest = None
         for holes, regex, methods in candidates:

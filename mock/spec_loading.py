@@ -26,7 +26,7 @@ from connexion.spec import Specification
 from understudy import cache
 
 _checked_before = contextvars.ContextVar("understudy_spec_checked_before", default=False)
-_validate = Specification._validate_spec.__func__  # type: ignore[attr-defined]
+_validate = Specification._validate_spec.__func__
 
 
 def _validate_unless_checked(cls: type, spec: dict[str, Any]) -> None:
@@ -54,10 +54,10 @@ def _clone_checked(self: Specification) -> Specification:
         _checked_before.reset(token)
 
 
-Specification._validate_spec = classmethod(_validate_unless_checked)  # type: ignore[assignment,method-assign]
-Specification.clone = _clone_checked  # type: ignore[method-assign]
-connexion.spec.copy = SimpleNamespace(deepcopy=_deepcopy)  # type: ignore[attr-defined]
-connexion.json_schema.deepcopy = _deepcopy  # type: ignore[attr-defined]
+Specification._validate_spec = classmethod(_validate_unless_checked)
+Specification.clone = _clone_checked
+connexion.spec.copy = SimpleNamespace(deepcopy=_deepcopy)
+connexion.json_schema.deepcopy = _deepcopy
 
 
 def add_api(app: Any, spec: dict[str, Any], **options: Any) -> None:
