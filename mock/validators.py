@@ -128,9 +128,11 @@ JSON_NULL = _JSONNull()
 
 
 class CachedJSONBodyValidator(JSONRequestBodyValidator):
+    _raw: bytes | None = None  # the body as sent, once read
+
     async def _parse(self, stream: Any, scope: Any) -> Any:
-        self._raw = b"".join([chunk async for chunk in stream])
-        raw = self._raw.decode(self._encoding)
+        self._raw = sent = b"".join([chunk async for chunk in stream])
+        raw = sent.decode(self._encoding)
         if not raw:
             return None
         try:
@@ -188,15 +190,17 @@ def _check_bounds(name: str, raw: Any, prop: dict[str, Any]) -> None:
 class ExactFormValidator(FormDataValidator):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if self._uri_parser is not None:
-            self._uri_parser = _ExactBounds(self._uri_parser, self._schema)
+        parser: Any = self.__dict__.get("_uri_parser")  # connexion leaves it unannotated
+        if parser is not None:
+            self._uri_parser = _ExactBounds(parser, self._schema)
 
 
 class ExactMultiPartValidator(MultiPartFormDataValidator):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if self._uri_parser is not None:
-            self._uri_parser = _ExactBounds(self._uri_parser, self._schema)
+        parser: Any = self.__dict__.get("_uri_parser")  # connexion leaves it unannotated
+        if parser is not None:
+            self._uri_parser = _ExactBounds(parser, self._schema)
 
 
 class CachedJSONResponseValidator(JSONResponseBodyValidator):
@@ -217,7 +221,6 @@ class LenientJSONBodyValidator(CachedJSONBodyValidator):
 
     LENIENCY: Mapping[str, str] = {}
     MUTABLE_VALIDATION = True
-    _raw: bytes | None = None
     _relaxed = False
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
@@ -227,7 +230,7 @@ class LenientJSONBodyValidator(CachedJSONBodyValidator):
 
     def _insert_body(self, receive: Any, *, body: Any, scope: Any) -> tuple[Any, Any]:
         if self._raw is None:  # before parsing: connexion's default-body path
-            return super()._insert_body(receive, body=body, scope=scope)  # type: ignore[no-any-return]
+            return super()._insert_body(receive, body=body, scope=scope)
         data = json.dumps(body).encode(self._encoding) if self._relaxed else self._raw
         new_scope = {**scope, "headers": copy.deepcopy(scope["headers"])}
         MutableHeaders(scope=new_scope)["content-length"] = str(len(data))
