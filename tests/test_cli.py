@@ -194,3 +194,17 @@ def test_serve_help_lists_every_option_with_its_variable(
     out = " ".join(capsys.readouterr().out.split())
     for option in SERVE:
         assert option.flag in out and option.env in out
+
+
+def test_prepare_fills_the_cache_that_the_next_start_reads(tmp_path: Path) -> None:
+    cache_dir, db = tmp_path / "cache", tmp_path / "state.db"
+    env = {"UNDERSTUDY_CACHE_DIR": str(cache_dir)}
+    argv = ("serve", "--prepare", "--surface", "tracker", "--store", f"sqlite:///{db}")
+    done = understudy(*argv, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(f"understudy: start-up cache ready in {cache_dir} (")
+    entries = {path: path.stat().st_mtime_ns for path in cache_dir.rglob("*") if path.is_file()}
+    assert entries and not db.exists()  # in memory: the configured store is left alone
+    again = understudy(*argv, env=env)  # every entry found: nothing written twice
+    assert again.returncode == 0, again.stderr
+    assert {p: p.stat().st_mtime_ns for p in cache_dir.rglob("*") if p.is_file()} == entries

@@ -65,6 +65,10 @@ def test_the_dockerfile_is_well_formed_and_runs_a_real_command() -> None:
     args = accepted(command)
     assert args.host == "0.0.0.0" and last["EXPOSE"] == args.port
     assert last["USER"] != "root"
+    runs = [rest for instruction, rest in steps if instruction == "RUN"]
+    prepare = shlex.split(runs[-1])  # as the user who serves: the cache is in its home
+    assert prepare[:1] == ["understudy"] and accepted(prepare[1:]).prepare
+    assert steps.index(("RUN", runs[-1])) > steps.index(("USER", last["USER"]))
     health = json.loads(last["HEALTHCHECK"].split("CMD", 1)[1])
     assert f"{args.port}/__understudy/health" in health[-1] and "GET /__understudy/health" in (
         admin.ROUTES
