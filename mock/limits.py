@@ -8,7 +8,8 @@ after authenticating it), so made-up tokens cannot fill the counters.
 The window slides: at most ``limit`` requests in any ``window`` seconds per key — the
 credential, the value of the declared path parameter (the workspace), the session. A refused
 request does not count, so a client that waits ``Retry-After`` is served again. Counters sit
-behind ``Windows``, so a shared store can hold them for several workers.
+behind ``Windows``: in this process on the memory store, in the SQL store otherwise
+(``sqlwindows.py``), so that a limit holds across several workers.
 """
 
 from __future__ import annotations

@@ -30,10 +30,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from understudy.mock.store import Record, StoreError, partition
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added HITS; a version-1 store gains the table on open
 RECORDS = "understudy_records"
 SESSIONS = "understudy_sessions"
 VERSION = "understudy_schema"
+HITS = "understudy_rate_hits"  # the rate limits' counters (sqlwindows.py)
 
 
 class Database:
@@ -129,11 +130,17 @@ class Database:
                     self._create()
                     return
                 found = self.execute(f"SELECT version FROM {VERSION}")
+                if found and found[0][0] == 1:  # only a table added since: add it
+                    self._create_hits()
+                    self.execute(f"UPDATE {VERSION} SET version = ?", (SCHEMA_VERSION,))
+                    return
         except StoreError:
             raise
         except Exception as exc:
             raise StoreError(f"cannot use {self.name}: {_first_line(exc)}") from exc
         version = found[0][0] if found else None
+        if version == SCHEMA_VERSION and HITS not in tables:
+            raise StoreError(f"{self.name} lacks the table {HITS} of schema version {version}")
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.name} holds an understudy store of schema version {version}; this "
@@ -161,7 +168,18 @@ class Database:
                 name TEXT PRIMARY KEY, created_at TEXT NOT NULL, last_used TEXT NOT NULL)""",
         ):
             self.execute(statement)
+        self._create_hits()
         self.execute(f"INSERT INTO {VERSION} (version) VALUES (?)", (SCHEMA_VERSION,))
+
+    def _create_hits(self) -> None:
+        """One row per request a rate limit let through, until ``expires`` (seconds of the
+        shared clock) has passed."""
+        self.execute(
+            f"""CREATE TABLE {HITS} (rate_key TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,
+                expires DOUBLE PRECISION NOT NULL)"""
+        )
+        self.execute(f"CREATE INDEX {HITS}_key ON {HITS} (rate_key, at)")
+        self.execute(f"CREATE INDEX {HITS}_expires ON {HITS} (expires)")
 
     # ------------------------------------------------------------- stores and sessions
     def store(self, surface: str, scope_field: str | None) -> SqlStore:

@@ -98,7 +98,7 @@ def test_a_store_of_another_schema_version_is_refused(store_url: str) -> None:  
     assert isinstance(db, Database)
     db.execute(f"UPDATE {VERSION} SET version = 99")
     db.close()
-    with pytest.raises(StoreError, match=r"schema version 99; this understudy uses version 1"):
+    with pytest.raises(StoreError, match=r"schema version 99; this understudy uses version 2"):
         open_backend(store_url)
 
 
