@@ -52,15 +52,14 @@ from understudy.mock.guard import Guard, Journal
 from understudy.mock.limits import (
     SESSION_HEADER,
     Limiter,
-    MemoryWindows,
-    Windows,
     configured,
     parse_option,
+    windows_for,
 )
 from understudy.mock.outbound import Outbound, Schedule
 from understudy.mock.routes import RouteIndex
 from understudy.mock.sessions import Sessions, SessionScope
-from understudy.mock.store import Backend, Store, open_backend
+from understudy.mock.store import Store, open_backend
 from understudy.mock.validators import validator_map
 
 log = logging.getLogger("understudy.mock")
@@ -98,7 +97,7 @@ class Mock:
         self.backend = open_backend(self.config.store)
         self.stores: dict[str, Store] = {}
         self.limiters: dict[str, Limiter] = {}  # per surface that declares a rate limit
-        self.windows = _windows(self.backend)  # the rate limits' counters
+        self.windows = windows_for(self.backend)  # the rate limits' counters
         self.outbound = Outbound(  # webhook deliveries
             self.config.webhook_allow,
             Schedule(self.config.webhook_attempts, self.config.webhook_retry_delay),
@@ -570,18 +569,6 @@ def _security_map(
 def _session(request: Any) -> str:
     """The session a request names: sessions count against rate limits apart."""
     return str(request.headers.get(SESSION_HEADER, ""))
-
-
-def _windows(backend: Backend) -> Windows:
-    """The rate limits' counters: in the store when processes share it, so that a limit holds
-    across ``--workers``; else in this process."""
-    if backend.shared:
-        from understudy.mock.sqlstore import Database  # imported already: the store is SQL
-        from understudy.mock.sqlwindows import SqlWindows
-
-        if isinstance(backend, Database):
-            return SqlWindows(backend)
-    return MemoryWindows()
 
 
 def _scope_field(surface: binding.Surface) -> str | None:

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from understudy.binding import RateLimit
 from understudy.mock import errors
+from understudy.mock.store import Backend
 
 OFF = "off"
 SESSION_HEADER = "X-Understudy-Session"  # each session of the mock counts apart
@@ -70,6 +71,18 @@ class MemoryWindows:
     def clear(self) -> None:
         with self._lock:
             self._keys.clear()
+
+
+def windows_for(backend: Backend) -> Windows:
+    """The counters of a mock over ``backend``: in the store when processes share it, so that
+    a limit holds across ``--workers``; else in this process."""
+    if backend.shared:
+        from understudy.mock.sqlstore import Database  # imported already: the store is SQL
+        from understudy.mock.sqlwindows import SqlWindows
+
+        if isinstance(backend, Database):
+            return SqlWindows(backend)
+    return MemoryWindows()
 
 
 class Limiter:
