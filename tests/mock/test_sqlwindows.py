@@ -286,7 +286,8 @@ def test_two_workers_hold_clockifys_limit_together(
     served = [a for a in answers if a.status == 200]
     refused = [a for a in answers if a.status == 429]
     assert len(served) + len(refused) == 120, {a.status for a in answers}
-    assert {a.worker for a in served} == {c.worker for c in connections}  # both counted
+    # both workers took a share of the burst: counted apart, they would let ~2 x 50 through
+    assert len({a.worker for a in answers}) == 2
     # every 200 was let through between its request's sending and its answer: those that
     # both began and ended inside one second are at most 50, however slow this machine is
     densest = max(
