@@ -378,6 +378,9 @@ class Engine:
                 self.store.delete(collection.name, current[collection.id_field])
         if call.binding.options.get("returns") == "record":  # the answer is what was deleted
             return Reply(call.binding.success, current)
+        respond = call.binding.options.get("respond")
+        if respond and "json" in str(respond.get("media")):  # a user's spec's own answer
+            return Reply(call.binding.success, respond.get("body"))
         return Reply(call.binding.success)
 
     def upsert(self, call: Call) -> Reply:

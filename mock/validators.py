@@ -34,7 +34,7 @@ from connexion.validators.json import (
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import best_match
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 
 from understudy.leniency import relax
 from understudy.mock import strict_json
@@ -201,6 +201,16 @@ class ExactMultiPartValidator(MultiPartFormDataValidator):
         parser: Any = self.__dict__.get("_uri_parser")  # connexion leaves it unannotated
         if parser is not None:
             self._uri_parser = _ExactBounds(parser, self._schema)
+
+    async def _parse(self, stream: Any, scope: Any) -> Any:
+        """Without a Content-Type (connexion then assumes the operation's multipart/form-data)
+        there is no boundary to parse by: starlette's parser raised KeyError, a 500. No body
+        is an empty form, a body is refused."""
+        if "content-type" in Headers(scope=scope):
+            return await super()._parse(stream, scope)
+        if b"".join([chunk async for chunk in stream]):
+            raise BadRequestProblem(detail="A multipart body needs its Content-Type and boundary")
+        return {}
 
 
 class CachedJSONResponseValidator(JSONResponseBodyValidator):

@@ -25,6 +25,16 @@ def doc(schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
         ({"type": ["string", "null"]}, {"type": "string", "nullable": True}),
         ({"type": "null"}, {"nullable": True, "enum": [None]}),
         ({"type": ["string", "integer"]}, {"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+        (
+            {"type": ["string", "integer", "null"]},
+            {
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "integer"},
+                    {"nullable": True, "enum": [None]},
+                ]
+            },
+        ),
         ({"const": "fixed"}, {"enum": ["fixed"]}),
         ({"type": "string", "examples": ["a", "b"]}, {"type": "string", "example": "a"}),
         (
@@ -34,7 +44,7 @@ def doc(schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
         ({"type": "array"}, {"type": "array", "items": {}}),
         (
             {"anyOf": [{"$ref": "#/components/schemas/Other"}, {"type": "null"}]},
-            {"anyOf": [{"$ref": "#/components/schemas/Other"}], "nullable": True},
+            {"anyOf": [{"$ref": "#/components/schemas/Other"}, {"nullable": True, "enum": [None]}]},
         ),
         (
             {"$ref": "#/components/schemas/Other", "description": "why"},
@@ -46,6 +56,7 @@ def doc(schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "nullable",
         "null",
         "type-list",
+        "type-list-null",
         "const",
         "examples",
         "exclusive",

@@ -14,6 +14,10 @@ from typing import Any
 
 from understudy.specs import SpecError
 
+# 3.1's ``type: "null"``: null and nothing else. A choice (``oneOf: [.., {type: "null"}]``)
+# keeps it as a choice: 3.0.3's ``nullable`` adds null only to a ``type`` beside it, and
+# connexion accepts no null for a ``nullable`` beside ``oneOf``
+NULL = {"nullable": True, "enum": [None]}
 # keywords whose meaning 3.0 cannot express; dropping them would accept what the spec refuses
 UNCONVERTIBLE = (
     "prefixItems",
@@ -133,27 +137,22 @@ def _schema(node: dict[str, Any], where: str, problems: list[str]) -> None:
     kind = node.get("type")
     if isinstance(kind, list):
         kinds = [k for k in kind if k != "null"]
-        if len(kinds) < len(kind):
-            node["nullable"] = True
+        nullable = len(kinds) < len(kind)
         if len(kinds) == 1:
             node["type"] = kinds[0]
+            if nullable:
+                node["nullable"] = True
         elif not kinds:
             del node["type"]
-            node["enum"] = [None]
+            node.update(copy.deepcopy(NULL))
         else:
             del node["type"]
             node["anyOf"] = [{"type": k} for k in kinds]
+            if nullable:
+                node["anyOf"].append(copy.deepcopy(NULL))
     elif kind == "null":
         del node["type"]
-        node["nullable"] = True
-        node["enum"] = [None]
-    for combiner in _SCHEMA_LISTS:
-        options = node.get(combiner)
-        if isinstance(options, list) and {"type": "null"} in options:
-            options.remove({"type": "null"})
-            node["nullable"] = True
-            if len(options) == 1 and combiner != "allOf":
-                node[combiner] = options  # one choice left: still a valid combiner
+        node.update(copy.deepcopy(NULL))
     if "const" in node:
         node["enum"] = [node.pop("const")]
     if "examples" in node:

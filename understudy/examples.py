@@ -23,7 +23,10 @@ def merged(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         part = specs.resolve(spec, part)
         if part.get("allOf"):
             part = merged(spec, part)
-        props.update(part.get("properties", {}))
+        for name, prop in part.get("properties", {}).items():
+            # a property named by several parts must satisfy all of them (a trait's
+            # ``type: string`` and a node's ``type: {enum: [CANVAS]}``): folded, not replaced
+            props[name] = merged(spec, {"allOf": [props[name], prop]}) if name in props else prop
         required += part.get("required", [])
         for key, value in part.items():
             if key not in ("properties", "required"):

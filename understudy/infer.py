@@ -256,8 +256,11 @@ def _bind(
             decl: dict[str, Any] = {"kind": kind, "collection": res.name, "id": res.id_param}
             decl.update(_scope(spec, res, params, res.id_param))
             decl.update(_accept(spec, res, op))
-            if kind == "delete" and _response_schema(spec, op) is not None:
+            answer = _response_schema(spec, op) if kind == "delete" else None
+            if answer is not None and _ref_name(answer) == res.schema:
                 decl["returns"] = "record"
+            elif answer is not None:  # another shape (Figma: {status, error}): the spec's answer
+                decl["respond"] = examples.canned(spec, op)[0]["respond"]
             return decl, ""
         if path == res.base and method == "POST":
             decl = {"kind": "create", "collection": res.name}

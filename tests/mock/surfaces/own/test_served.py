@@ -193,3 +193,63 @@ def test_a_path_number_past_pythons_digit_limit_is_refused_not_a_500() -> None:
         answer = c.get("/galaxy/planets/" + "9" * 5000, headers=headers)
     assert answer.status_code == 404  # the operation documents no 400 (mock.documented)
     assert "too long" in answer.json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def figma() -> Iterator[Any]:
+    """Figma's document on an in-process client, with response validation on."""
+    from starlette.testclient import TestClient
+
+    from understudy.mock import demo
+
+    mock = create_app(Config(specs=(str(SPECS / "figma.yaml"),), validate_responses=True))
+    headers = demo.credentials(mock)["figma"]["headers"]
+    with TestClient(mock.app, headers=headers, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_a_delete_answers_the_shape_its_spec_declares(figma: Any) -> None:
+    """Figma's DELETE of a comment answers {status, error}, not the deleted comment."""
+    made = figma.post("/figma/v1/files/abc/comments", json={"message": "hello"})
+    assert made.status_code == 200, made.text
+    gone = figma.delete(f"/figma/v1/files/abc/comments/{made.json()['id']}")
+    assert gone.status_code == 200, gone.text
+    assert gone.json() == {"status": 200, "error": False}
+    listed = figma.get("/figma/v1/files/abc/comments").json()["comments"]
+    assert made.json()["id"] not in [c["id"] for c in listed]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/figma/v2/webhooks/a%01b", 404),  # a schema-valid id that names no webhook
+        ("/figma/v1/files/a%09b/images", 200),  # answered from its example, as any key is
+        ("/figma/v2/webhooks/a%0Ab", 400),  # a line feed: Starlette's mounts cannot route it
+        ("/figma/v2/webhooks/a%00b", 400),  # a NUL: no store's text holds one
+    ],
+    ids=["control-character-id", "control-character-key", "line-feed", "nul"],
+)
+def test_control_characters_in_a_path_reach_the_operation_but_nul_and_line_feed(
+    figma: Any, path: str, status: int
+) -> None:
+    answer = figma.get(path)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+
+
+def test_a_multipart_operation_takes_no_body_without_a_content_type() -> None:
+    """connexion assumes the operation's multipart/form-data, whose parser needs the
+    boundary a Content-Type gives: it raised KeyError (a 500)."""
+    from starlette.testclient import TestClient
+
+    from understudy.mock import demo
+
+    mock = create_app(Config(specs=(str(SPECS / "galaxy.yaml"),), validate_responses=True))
+    headers = demo.credentials(mock)["galaxy"]["headers"]
+    with TestClient(mock.app, headers=headers, raise_server_exceptions=False) as c:
+        planet = c.get("/galaxy/planets").json()["data"][0]["id"]
+        image = f"/galaxy/planets/{planet}/image"
+        assert c.post(image).status_code == 200  # the body is optional: an empty form
+        refused = c.post(image, content=b"--x\r\n")
+        assert refused.status_code == 400 and "Content-Type" in refused.json()["detail"]
+        assert c.post(image, files={"image": ("mars.png", b"\x89PNG")}).status_code == 200
