@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core import NotSet
 from schemathesis.engine import events, from_schema
 
 from understudy import specs
@@ -127,11 +129,62 @@ def _record(
         return  # keep the first failure of each (check, operation): the rest repeat it
     if node.name == "negative_data_rejection" and _lenient_body(case, spec, leniency):
         return  # the surface declares that the real service reads this body as valid
+    interaction = recorder.interactions.get(case_id)
+    status = interaction.response.status_code if interaction and interaction.response else None
+    if _refused_without_a_documented_refusal(node.name, case, status):
+        return  # the spec leaves no documented status for refusing invalid input
+    if _unroutable_path(node.name, case, status):
+        return  # a NUL or line feed in a path segment (DECISIONS.md)
+    if _absent_body_that_needs_fields(node.name, case, status, spec):
+        return  # an optional body whose schema requires fields, left out (DECISIONS.md)
     failure = info.failure
     outcome.passed = False
     outcome.message = f"{failure.title}: {failure.message}".strip().rstrip(":")
     steps = [step.curl for step in info.steps] if info.steps else []
     outcome.curl = [credentials.scrub(c, identities) for c in steps or [info.code_sample]]
+
+
+def _negative(case: Any) -> bool:
+    mode = case.meta.generation.mode if case.meta else None
+    return str(getattr(mode, "value", mode)) == "negative"
+
+
+def _refused_without_a_documented_refusal(check: str, case: Any, status: int | None) -> bool:
+    """Invalid input refused with a 4xx by an operation that documents no 4xx at all
+    (``responses: {201}``): no answer satisfies both schemathesis' status check and its
+    ``negative_data_rejection``; the refusal is the right one."""
+    if check != "status_code_conformance" or not _negative(case):
+        return False
+    documented = [str(s).upper() for s in case.operation.responses.status_codes]
+    refusals = [s for s in documented if s.startswith("4") or s == "DEFAULT"]
+    return status is not None and 400 <= status < 500 and not refusals
+
+
+def _unroutable_path(check: str, case: Any, status: int | None) -> bool:
+    """A schema-valid path value holding a NUL or a line feed, refused with a 4xx: Starlette's
+    mounts cannot route a line feed, PostgreSQL's text holds no NUL (schemathesis itself
+    offers ``allow-x00 = false`` for servers that refuse it)."""
+    if check != "positive_data_acceptance" or status is None or not 400 <= status < 500:
+        return False
+    # the case holds them percent-encoded, as sent
+    values = [unquote(v) for v in (case.path_parameters or {}).values() if isinstance(v, str)]
+    return any("\n" in v or "\x00" in v for v in values)
+
+
+def _absent_body_that_needs_fields(
+    check: str, case: Any, status: int | None, spec: dict[str, Any]
+) -> bool:
+    """No body at all, refused with a 4xx, where the spec leaves the body optional (OpenAPI's
+    ``requestBody.required`` defaults to false; specs forget it) but its schema requires
+    fields: Galaxy's ``POST /planets`` without a planet has no ``name`` to create one by."""
+    if check != "positive_data_acceptance" or status is None or not 400 <= status < 500:
+        return False
+    if not isinstance(case.body, NotSet):
+        return False
+    op = spec["paths"][case.operation.path][case.operation.method.lower()]
+    content = specs.resolve(spec, op.get("requestBody", {})).get("content", {})
+    schemas = [media.get("schema") for media in content.values() if "schema" in media]
+    return bool(schemas) and all(specs.required(spec, s) for s in schemas)
 
 
 def _lenient_body(case: Any, spec: dict[str, Any], leniency: Mapping[str, str]) -> bool:

@@ -39,11 +39,17 @@ def header_args(headers: dict[str, str], who: str) -> list[str]:
 def scrub(command: str, identities: dict[str, dict[str, str]]) -> str:
     """A curl written by someone else (schemathesis) with each identity's secret values
     replaced by their variables; ``identities`` maps "A"/"B" to the headers passed."""
-    for who, headers in identities.items():
-        for name, variable in variables(headers, who).items():
-            value = headers[name]
-            command = command.replace(shlex.quote(f"{name}: {value}"), f'"{name}: ${variable}"')
-            command = command.replace(value, f"${variable}")  # anywhere else it shows
+    named = [
+        (name, headers[name], variable)
+        for who, headers in identities.items()
+        for name, variable in variables(headers, who).items()
+    ]
+    # whole headers first: one header's value may hold another's (Figma's demo X-Figma-Token
+    # inside its "Authorization: Bearer …"), whose variable would not expand in quotes
+    for name, value, variable in named:
+        command = command.replace(shlex.quote(f"{name}: {value}"), f'"{name}: ${variable}"')
+    for _, value, variable in sorted(named, key=lambda n: len(n[1]), reverse=True):
+        command = command.replace(value, f"${variable}")  # anywhere else it shows
     return command
 
 

@@ -74,6 +74,8 @@ class Context:
     other_app: Probe | None = None  # identity A's tenant, through another application
     # what the check created, deleted afterwards: (probe, plan, id)
     made: list[tuple[Probe, Plan, str]] = field(default_factory=list)
+    # the body each record was created with, by id: what a replace sends again of it
+    sent: dict[Any, dict[str, Any]] = field(default_factory=dict)
 
     def claims(self) -> dict[str, Any]:
         """The bearer token's claims of identity A (not verified: only to predict stamps)."""
@@ -142,6 +144,7 @@ class Context:
         if not isinstance(record, dict) or plan.collection.id_field not in record:
             raise Violation(f"create {plan.name}: no {plan.collection.id_field} in the answer")
         self.made.append((probe, plan, record[plan.collection.id_field]))
+        self.sent[record[plan.collection.id_field]] = body
         return record
 
     def marked(
@@ -180,12 +183,16 @@ class Context:
                 return name
         return None
 
-    def body_properties(self, op: binding.Binding) -> dict[str, dict[str, Any]]:
-        """The request body's properties, resolved (through ``allOf``)."""
+    def body_schema(self, op: binding.Binding) -> dict[str, Any]:
+        """The operation's JSON request body schema (``{}`` where it takes none)."""
         raw = self.spec["paths"][op.path][op.method.lower()]
         content = specs.resolve(self.spec, raw.get("requestBody", {})).get("content", {})
-        schema = content.get("application/json", {}).get("schema", {})
-        props = properties(self.spec, schema)
+        schema: dict[str, Any] = content.get("application/json", {}).get("schema", {})
+        return schema
+
+    def body_properties(self, op: binding.Binding) -> dict[str, dict[str, Any]]:
+        """The request body's properties, resolved (through ``allOf``)."""
+        props = properties(self.spec, self.body_schema(op))
         return {name: _flat(self.spec, prop) for name, prop in props.items()}
 
     def cleanup(self) -> None:
@@ -321,11 +328,17 @@ class Context:
         self, plan: Plan, record: dict[str, Any], changes: dict[str, Any]
     ) -> dict[str, Any]:
         """What an update sending ``changes`` sends: the changes (PATCH), or the record's
-        fields the body takes with the changes over them (PUT replaces the whole)."""
+        fields the body takes or requires with the changes over them (PUT replaces the
+        whole) and, as a client does, the write-only values it created the record with
+        (a read never shows a ``password``, a replace must send it again)."""
         if plan.update is None or plan.update.kind != "replace":
             return changes
-        props = self.body_properties(plan.update)
-        kept = {k: record[k] for k in props if record.get(k) is not None}
+        schema = self.body_schema(plan.update)
+        names = {*self.body_properties(plan.update), *specs.required(self.spec, schema)}
+        kept = {k: record[k] for k in names if record.get(k) is not None}
+        sent = self.sent.get(record.get(plan.collection.id_field))
+        if sent:
+            kept = _with_write_only(self.spec, schema, kept, sent)
         return {**kept, **changes}
 
 
@@ -346,6 +359,22 @@ def _flat(spec: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
     for part in node.get("allOf", ()) if len(node.get("allOf", ())) == 1 else ():
         merged = {**_flat(spec, part), **merged}
     return merged
+
+
+def _with_write_only(
+    spec: dict[str, Any], schema: Any, body: dict[str, Any], sent: dict[str, Any], depth: int = 0
+) -> dict[str, Any]:
+    """``body`` with the write-only values of ``sent`` it lacks, at any depth of ``schema``."""
+    out = dict(body)
+    for name, prop in properties(spec, schema).items():
+        flat = _flat(spec, prop)
+        if name not in sent:
+            continue
+        if flat.get("writeOnly") and name not in out:
+            out[name] = copy.deepcopy(sent[name])
+        elif depth < 8 and isinstance(out.get(name), dict) and isinstance(sent[name], dict):
+            out[name] = _with_write_only(spec, prop, out[name], sent[name], depth + 1)
+    return out
 
 
 def _excerpt(answer: httpx.Response) -> str:

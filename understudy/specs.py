@@ -255,3 +255,15 @@ def properties(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, dict[s
         found.update(properties(spec, part))
     found.update(schema.get("properties", {}))
     return found
+
+
+def required(spec: dict[str, Any], schema: Any) -> list[str]:
+    """The names an object schema requires, through ``$ref``s and ``allOf``, declared among
+    its properties or not (Figma's webhook PUT requires a ``team_id`` it does not declare)."""
+    node = resolve(spec, schema)
+    if not isinstance(node, dict):
+        return []
+    names = list(node.get("required", ()))
+    for part in node.get("allOf", ()):
+        names += required(spec, part)
+    return list(dict.fromkeys(names))

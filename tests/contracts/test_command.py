@@ -118,6 +118,12 @@ def test_a_schemathesis_curl_gets_the_same_variables() -> None:
     scrubbed = credentials.scrub(command, {"A": headers})
     assert "s3cr3t" not in scrubbed
     assert scrubbed.startswith('curl -X GET -H "Authorization: $UNDERSTUDY_AUTH_A" -H')
+    both = {"X-Figma-Token": "t0k", "Authorization": "Bearer t0k"}  # one value inside another
+    command = "curl -H 'X-Figma-Token: t0k' -H 'Authorization: Bearer t0k' http://h/x"
+    assert credentials.scrub(command, {"A": both}) == (
+        'curl -H "X-Figma-Token: $UNDERSTUDY_AUTH_A" -H "Authorization: $UNDERSTUDY_AUTH_A_2" '
+        "http://h/x"
+    )
     assert credentials.header_args({"X-Api-Key": "k", "X-Other-Key": "j"}, "B") == [
         "-H", '"X-Api-Key: $UNDERSTUDY_AUTH_B"', "-H", '"X-Other-Key: $UNDERSTUDY_AUTH_B_2"',
     ]  # fmt: skip
