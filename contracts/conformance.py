@@ -15,7 +15,7 @@ from schemathesis.core import NotSet
 from schemathesis.engine import events, from_schema
 
 from understudy import specs
-from understudy.contracts import credentials
+from understudy.contracts import ast_lock, credentials
 from understudy.contracts.outcome import Outcome, Result, reached
 from understudy.leniency import tolerated
 
@@ -51,6 +51,7 @@ def run(
     rate_limit: str | None = None,  # "N/s": stay under the implementation's declared limit
     other_headers: dict[str, str] | None = None,
 ) -> None:
+    ast_lock.install()  # schemathesis' threads parse source; some CPythons race on it
     config: dict[str, Any] = {
         "base-url": base_url,
         "headers": headers,

@@ -47,7 +47,7 @@ class Options:
     other_app_headers: dict[str, str] | None = None  # A's tenant through another application
     mount: int = 0  # which mount of the surface (clockify has two)
     max_examples: int = 10
-    workers: int = 1  # 2+ hit a CPython 3.11 race ("AST constructor recursion depth mismatch")
+    workers: int = 1  # schemathesis' worker threads (ast_lock makes 2+ safe on older CPythons)
     seed: int | None = None
     checks: list[str] = field(default_factory=list)  # empty: all
     operations: list[str] = field(default_factory=list)  # operationIds; empty: all
