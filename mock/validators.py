@@ -8,7 +8,8 @@ absent. Its parameter validator also deep-copies and compiles each parameter's s
 every request, and reports a failure with the whole schema dumped; this one compiles once
 and names the parameter. Response validation (``--validate-responses``) compiled the
 response schema for every response too; it is compiled once, with connexion's own format
-checks (what it accepts is unchanged).
+checks (what it accepts is unchanged), and checked first by the fast path of
+``response_schemas``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
-from connexion.exceptions import BadRequestProblem
+from connexion.exceptions import BadRequestProblem, NonConformingResponseBody
 from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
@@ -37,7 +38,7 @@ from jsonschema.exceptions import best_match
 from starlette.datastructures import Headers, MutableHeaders
 
 from understudy.leniency import relax
-from understudy.mock import strict_json
+from understudy.mock import response_schemas, strict_json
 
 FORMATS = FormatChecker()
 _RFC3339 = FORMATS.checkers["date-time"][0]
@@ -213,12 +214,37 @@ class ExactMultiPartValidator(MultiPartFormDataValidator):
         return {}
 
 
+_fast: dict[int, tuple[Any, response_schemas.FastCheck | None]] = {}
+
+
 class CachedJSONResponseValidator(JSONResponseBodyValidator):
     @property
     def validator(self) -> Any:
         return _compiled_validator(
             self._schema, Draft4ResponseValidator, Draft4Validator.FORMAT_CHECKER
         )
+
+    _for_rust = False
+
+    def _parse(self, stream: Any) -> Any:
+        text = b"".join(stream).decode(self._encoding)
+        if not text:
+            return None
+        try:
+            body, self._for_rust = response_schemas.parse(text)
+        except json.JSONDecodeError as exc:
+            raise NonConformingResponseBody(str(exc)) from None
+        return body
+
+    def _validate(self, body: Any) -> None:
+        # the fast check passes what it knows jsonschema accepts; the rest (a wrong body, or
+        # one it doubts) goes to jsonschema for the verdict and the message
+        entry = _fast.get(id(self._schema))
+        if entry is None or entry[0] is not self._schema:
+            entry = (self._schema, response_schemas.compile_fast(self._schema, self.validator))
+            _fast[id(self._schema)] = entry
+        if not (self._for_rust and entry[1] is not None and entry[1](body)):
+            super()._validate(body)
 
 
 class CachedTextResponseValidator(TextResponseBodyValidator):
