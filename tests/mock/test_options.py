@@ -186,3 +186,29 @@ def test_access_lines_in_text_and_json() -> None:
     assert text.getvalue() == "GET /edm/x?a=1 422 3.2 ms - period_end is before period_start\n"
     line = json.loads(machine.getvalue())
     assert line["status"] == 422 and line["detail"] == "period_end is before period_start"
+
+
+def test_an_access_line_never_carries_terminal_controls() -> None:
+    """A path or an echoed value can hold escape sequences (%1b), carriage returns or a
+    right-to-left override; the text line shows each as its escape, JSON lines are JSON."""
+    import io
+    import json
+
+    from understudy.mock.access import AccessLog
+
+    entry = {
+        "at": "2026-01-05T10:00:00Z",
+        "method": "GET",
+        "path": "/edm/\x1b[2J\r\u202eévil",
+        "query": "q=%1b",
+        "status": 404,
+        "ms": 1.0,
+        "response": {"body": json.dumps({"detail": "no record \x1b]0;owned\x07 here"})},
+    }
+    text, machine = io.StringIO(), io.StringIO()
+    AccessLog("text", stream=text).write(entry)
+    AccessLog("json", stream=machine).write(entry)
+    assert text.getvalue() == (
+        "GET /edm/\\x1b[2J\\r\\u202eévil?q=%1b 404 1.0 ms - no record \\x1b]0;owned\\x07 here\n"
+    )
+    assert json.loads(machine.getvalue())["path"] == entry["path"]
