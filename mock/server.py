@@ -6,25 +6,45 @@ header byte a minute, holds a connection (and its buffers) as long as it likes. 
 request must arrive whole — headers and body — within ``read_timeout`` seconds of its first
 byte (or of the connection opening), else the connection is closed. What the request may
 hold (header and URL sizes, the body limit) the guard checks (``mock/guard.py``).
+
+One process or ``--workers N``, the same classes serve: ``MockConfig`` carries the deadline
+and is pickled whole into each worker process (uvicorn spawns them), where
+``DeadlineProtocol`` reads it. Both are module-level, so a worker imports them by name.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors import Multiprocess
 
 KEEP_ALIVE = 5  # seconds an idle connection stays open between requests (uvicorn's default)
+READ_TIMEOUT = 30.0  # seconds for a whole request to arrive (--read-timeout)
+
+
+class MockConfig(uvicorn.Config):
+    """uvicorn's configuration plus ``read_timeout``, the deadline ``DeadlineProtocol``
+    enforces (an attribute, so it travels with the configuration into each worker)."""
+
+    def __init__(self, app: Any, *, read_timeout: float = READ_TIMEOUT, **options: Any) -> None:
+        self.read_timeout = read_timeout
+        options.setdefault("timeout_keep_alive", KEEP_ALIVE)
+        super().__init__(app, http=DeadlineProtocol, **options)
 
 
 class DeadlineProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, closing a connection whose request is not all there
-    within ``read_timeout`` seconds."""
+    within the configuration's ``read_timeout`` seconds."""
 
-    read_timeout: float = 30.0
     _deadline: asyncio.TimerHandle | None = None
+
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.read_timeout: float = getattr(config, "read_timeout", READ_TIMEOUT)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -57,7 +77,16 @@ class DeadlineProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
-def config(app: Any, *, read_timeout: float = 30.0, **options: Any) -> uvicorn.Config:
-    """uvicorn's configuration for the mock's ``app`` (``options`` are uvicorn's own)."""
-    protocol = type("Protocol", (DeadlineProtocol,), {"read_timeout": read_timeout})
-    return uvicorn.Config(app, http=protocol, timeout_keep_alive=KEEP_ALIVE, **options)
+def config(app: Any, *, read_timeout: float = READ_TIMEOUT, **options: Any) -> MockConfig:
+    """uvicorn's configuration for the mock's ``app`` (``options`` are uvicorn's own; with
+    ``workers`` > 1, ``app`` is an import string each worker loads)."""
+    return MockConfig(app, read_timeout=read_timeout, **options)
+
+
+def serve(settings: MockConfig, sock: socket.socket) -> None:
+    """Serve on the bound ``sock``: in this process, or in ``settings.workers`` processes
+    that share it (uvicorn's supervisor restarts a worker that dies)."""
+    if settings.workers > 1:
+        Multiprocess(settings, sockets=[sock]).run()
+    else:
+        uvicorn.Server(settings).run(sockets=[sock])

@@ -48,7 +48,6 @@ def _serve(args: argparse.Namespace) -> int:
         return _prepare(config)
     sock = _listen(config.host, config.port)  # before the banner: it shows the real port
     config = dataclasses.replace(config, port=sock.getsockname()[1])
-    import uvicorn
 
     from understudy.mock import admin_access, demo, server
     from understudy.mock.app import create_app
@@ -85,24 +84,15 @@ def _serve(args: argparse.Namespace) -> int:
         from understudy.mock.watch import Reloader
 
         app = Reloader(mock).start()
-    if config.workers > 1:  # uvicorn binds for its worker processes: hand the port over
-        sock.close()
-        mock.close()  # each worker opens the store the parent prepared
+    if config.workers > 1:  # each worker process builds the app from the environment
+        mock.close()  # and opens the store the parent prepared
         shared = dataclasses.replace(config, admin_token=mock.admin_token)
         os.environ.update(shared.to_env())
-        uvicorn.run(
-            "understudy.mock.app:worker_app",
-            factory=True,
-            workers=config.workers,
-            host=config.host,
-            port=config.port,
-            log_level=config.log_level,
-            access_log=False,
-            timeout_keep_alive=server.KEEP_ALIVE,
-        )
-        return 0
+        app = "understudy.mock.app:worker_app"
     settings = server.config(
         app,
+        factory=config.workers > 1,
+        workers=config.workers,
         read_timeout=config.read_timeout,
         host=config.host,  # uvicorn serves the bound socket; these name it in its own log
         port=config.port,
@@ -110,7 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
     )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
-        uvicorn.Server(settings).run(sockets=[sock])
+        server.serve(settings, sock)
     return 0
 
 
