@@ -426,7 +426,7 @@ def _view(mounted: Mounted, bound: binding.Binding, declared: _Parameters) -> Ca
                 call.body = None
             try:
                 reply = engine.handle(call)
-            except strict_json.NotJSON as exc:  # the store kept nothing (MemoryStore.put)
+            except strict_json.NotJSON as exc:  # refused by the store; its transaction undone
                 raise errors.BadRequest(f"The request cannot be stored: {exc}") from None
         except errors.ApiError as exc:
             status = exc.status

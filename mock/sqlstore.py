@@ -16,6 +16,7 @@ Each thread has its own connection (FlaskApp runs views in a thread pool).
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import hashlib
 import json
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from understudy.mock import strict_json
 from understudy.mock.store import Record, StoreError, partition
 
 SCHEMA_VERSION = 2  # 2 added HITS; a version-1 store gains the table on open
@@ -37,7 +39,7 @@ VERSION = "understudy_schema"
 HITS = "understudy_rate_hits"  # the rate limits' counters (sqlwindows.py)
 
 
-class Database:
+class Database(abc.ABC):
     """One SQL database: connections per thread, transactions, the schema and sessions."""
 
     shared = True
@@ -52,11 +54,13 @@ class Database:
         self._prepare()
 
     # ------------------------------------------------------------- per dialect
+    @abc.abstractmethod
     def _connect(self) -> Any:
-        raise NotImplementedError
+        """A new connection, in autocommit mode (``transaction`` begins and ends its own)."""
 
+    @abc.abstractmethod
     def _begin(self, conn: Any, key: str) -> None:
-        raise NotImplementedError
+        """Begin a transaction holding the write lock of partition ``key``."""
 
     def _usable(self, conn: Any) -> bool:
         return True
@@ -148,8 +152,9 @@ class Database:
                 "data with GET /__understudy/snapshot on the old version and PUT on the new"
             )
 
+    @abc.abstractmethod
     def _tables(self) -> set[str]:
-        raise NotImplementedError
+        """The names of the tables in the database's current schema."""
 
     def _create(self) -> None:
         for statement in (
@@ -235,8 +240,9 @@ class SqlStore:
         return json.loads(rows[0][0]) if rows else None
 
     def put(self, collection: str, record_id: str, record: Record) -> None:
+        row = self._row(collection, record_id, record)  # refuses before anything is written
         with self._writing():
-            self.db.execute(UPSERT, self._row(collection, record_id, record))
+            self.db.execute(UPSERT, row)
 
     def delete(self, collection: str, record_id: str) -> None:
         where, params = self._where()
@@ -296,6 +302,10 @@ class SqlStore:
         return {name: n for name, n in rows if not name.startswith("_")}
 
     def _row(self, collection: str, record_id: str, record: Record) -> tuple[Any, ...]:
+        # what cannot be served back is never kept, as in MemoryStore.put: json.dumps would
+        # write NaN, or escape a lone surrogate that no client can read back (raises
+        # strict_json.NotJSON; a transaction around the write rolls back)
+        strict_json.check(record)
         scope = _scope(record[self.scope_field]) if self.scope_field in record else None
         document = json.dumps(record, separators=(",", ":"))
         return (self.surface, partition.get(), collection, str(record_id), scope, document)

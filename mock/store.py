@@ -104,6 +104,9 @@ class MemoryStore:
         # (collection, field) -> field value -> id -> record
         self._indexes: dict[tuple[str, str], dict[Any, dict[str, Record]]] = {}
         self._lock = threading.RLock()
+        # inside transaction(): (collection, id, record before) of each write, to undo them
+        # all if it fails — a refused write changes nothing, as in a SQL store
+        self._undo: list[tuple[str, str, Record | None]] | None = None
 
     def get(self, collection: str, record_id: str) -> Record | None:
         return self._data.get(collection, {}).get(record_id)
@@ -112,9 +115,14 @@ class MemoryStore:
         # what cannot be served back is never kept: one such record would break every list
         # and snapshot of its tenant (raises strict_json.NotJSON, a ValueError)
         strict_json.check(record)
+        self._set(collection, record_id, record)
+
+    def _set(self, collection: str, record_id: str, record: Record) -> None:
         with self._lock:
             records = self._data.setdefault(collection, {})
             old = records.get(record_id)
+            if self._undo is not None:
+                self._undo.append((collection, record_id, old))
             records[record_id] = record
             for (name, field), index in self._indexes.items():
                 if name == collection:
@@ -127,6 +135,8 @@ class MemoryStore:
             old = self._data.get(collection, {}).pop(record_id, None)
             if old is None:
                 return
+            if self._undo is not None:
+                self._undo.append((collection, record_id, old))
             for (name, field), index in self._indexes.items():
                 if name == collection:
                     index.get(_key(old.get(field)), {}).pop(record_id, None)
@@ -156,8 +166,28 @@ class MemoryStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """Writers queue on the lock; a nested transaction joins the outer one, and when the
+        outer one fails, its puts and deletes are undone."""
         with self._lock:
-            yield
+            if self._undo is not None:  # nested
+                yield
+                return
+            self._undo, collections = [], set(self._data)
+            try:
+                yield
+            except BaseException:
+                undo, self._undo = self._undo, None
+                for collection, record_id, old in reversed(undo):
+                    if old is None:
+                        self.delete(collection, record_id)
+                    else:
+                        self._set(collection, record_id, old)
+                for name in set(self._data) - collections:  # a collection it began is gone
+                    if not self._data[name]:
+                        del self._data[name]
+                raise
+            finally:
+                self._undo = None
 
     def dump(self) -> dict[str, list[Record]]:
         with self._lock:

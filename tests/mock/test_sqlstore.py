@@ -4,16 +4,24 @@ schema version, one-line errors. ``open_backend`` reads ``--store`` URLs."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
-from tests.mock.stores_kit import postgres_server, store_url  # noqa: F401  (fixtures)
+from tests.conftest import running
+from tests.mock.stores_kit import fresh_database, postgres_server, store_url  # noqa: F401
+from understudy.mock import strict_json
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 from understudy.mock.sqlstore import VERSION, Database, SqlStore
 from understudy.mock.store import MemoryBackend, StoreError, open_backend, partition
+
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -71,6 +79,37 @@ def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
             store.put("things", "b", {"id": "b"})
         raise RuntimeError("the handler failed")
     assert ids(store) == []
+
+
+UNSERVABLE = {
+    "lone surrogate": {"notes": "\ud800"},
+    "lone surrogate in a key": {"\udc00": 1},
+    "NaN": {"hours": float("nan")},
+    "Infinity": {"hours": [float("inf")]},
+    "integer beyond a double": {"n": 10**400},
+    "nesting beyond 64": {"deep": functools.reduce(lambda inner, _: [inner], range(70), [])},
+    "a key that is not a string": {1: 2},
+}
+
+
+@pytest.mark.parametrize("extra", UNSERVABLE.values(), ids=UNSERVABLE.keys())
+def test_a_record_that_cannot_be_served_back_is_not_kept(
+    db: Database, extra: dict[Any, Any]
+) -> None:
+    """As MemoryStore.put: refused, and nothing changes (put, or a load that holds one)."""
+    store = db.store("s", "tenant")
+    store.put("things", "a", {"id": "a", "tenant": "t"})
+    before = store.dump()
+    with pytest.raises(strict_json.NotJSON):
+        store.put("things", "a", {"id": "a", "tenant": "t", **extra})
+    with pytest.raises(strict_json.NotJSON):
+        store.put("things", "b", {"id": "b", "tenant": "t", **extra})
+    with pytest.raises(strict_json.NotJSON):
+        store.load({"things": [{"id": "c", "tenant": "t"}, {"id": "d", "tenant": "t", **extra}]})
+    with pytest.raises(strict_json.NotJSON), store.transaction():
+        store.put("things", "e", {"id": "e", "tenant": "t"})
+        store.put("things", "f", {"id": "f", "tenant": "t", **extra})
+    assert store.dump() == before
 
 
 def test_transactions_serialise_read_modify_write(db: Database) -> None:
@@ -137,3 +176,59 @@ def test_unusable_stores_say_why_in_one_line(url: str, message: str) -> None:
 def test_memory_is_the_default() -> None:
     assert isinstance(open_backend("memory"), MemoryBackend)
     assert not open_backend("").shared
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return "memory"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return fresh_database(request.getfixturevalue("postgres_server"))
+
+
+def test_a_write_no_client_could_read_back_is_a_400_and_changes_nothing(any_store: str) -> None:
+    """Through HTTP on every store: a JSON body with a lone surrogate (the request validator
+    refuses it), and a multipart expense whose ``charset=utf-7`` smuggles one into ``notes``
+    past every parser (the store refuses it, after the handler kept the receipt: undone)."""
+    mock = create_app(Config(store=any_store, surfaces=("clockify",)))
+    with running(mock) as live:
+        demo = live.admin("/credentials").json()["clockify"]
+        base = f"{live.root}/clockify/api/v1/workspaces/{demo['workspaceId']}"
+        client = httpx.Client(base_url=base, headers={"X-Api-Key": demo["api_key"]}, timeout=30)
+        category = client.post("/expenses/categories", json={"name": "travel"}).json()["id"]
+        project = client.get("/projects").json()[0]["id"]
+        before = live.admin("/snapshot").json()
+        json_body = b'{"name": "p", "note": "\\ud800"}'
+        answer = client.post("/projects", content=json_body, headers={"Content-Type": JSON})
+        assert answer.status_code == 400 and answer.json()["code"] == 400, answer.text
+        fields = {
+            "amount": "12",
+            "categoryId": category,
+            "date": "2026-01-05T00:00:00Z",
+            "projectId": project,
+            "userId": demo["userId"],
+            "notes": "+2AA-",  # U+D800 in UTF-7
+        }
+        answer = client.post(
+            "/expenses",
+            content=_multipart(fields, receipt=b"a receipt"),
+            headers={"Content-Type": "multipart/form-data; boundary=x; charset=utf-7"},
+        )
+        assert answer.status_code == 400 and "lone surrogate" in answer.json()["message"]
+        assert live.admin("/snapshot").json() == before
+        client.close()
+    mock.close()
+
+
+def _multipart(fields: dict[str, str], receipt: bytes) -> bytes:
+    parts = [
+        b'--x\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+        % (name.encode(), value.encode())
+        for name, value in fields.items()
+    ]
+    parts.append(
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="r.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\n" + receipt + b"\r\n--x--\r\n"
+    )
+    return b"".join(parts)

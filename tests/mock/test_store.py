@@ -75,3 +75,18 @@ def test_a_record_that_cannot_be_served_back_is_not_kept(record: dict[str, Any])
     with pytest.raises(strict_json.NotJSON):
         store.put("time_entries", "a", record)
     assert store.get("time_entries", "a") is None and store.dump() == {}
+
+
+def test_a_failed_transaction_undoes_its_writes() -> None:
+    store = MemoryStore()
+    store.put("things", "kept", {"id": "kept", "n": 1})
+    store.put("things", "gone", {"id": "gone"})
+    assert ids(store, n=1) == {"kept"}  # an index, to follow the undo too
+    with pytest.raises(strict_json.NotJSON), store.transaction():
+        store.put("things", "kept", {"id": "kept", "n": 2})
+        store.delete("things", "gone")
+        with store.transaction():  # nested: joins the outer one
+            store.put("others", "new", {"id": "new"})
+        store.put("things", "bad", {"id": "bad", "notes": "\ud800"})  # refused: all undone
+    assert store.dump() == {"things": [{"id": "kept", "n": 1}, {"id": "gone"}]}
+    assert ids(store, n=1) == {"kept"} and ids(store, n=2) == set()
