@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from tests.conftest import LiveMock, running
+from tests.mock.stores_kit import Served, serve  # noqa: F401  (fixture)
+from understudy.arguments import session_headers
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
 
@@ -253,3 +255,37 @@ def test_a_multipart_operation_takes_no_body_without_a_content_type() -> None:
         refused = c.post(image, content=b"--x\r\n")
         assert refused.status_code == 400 and "Content-Type" in refused.json()["detail"]
         assert c.post(image, files={"image": ("mars.png", b"\x89PNG")}).status_code == 200
+
+
+def test_on_sqlite_its_records_outlive_a_restart_and_sessions_stay_apart(
+    tmp_path: Path,
+    serve: Callable[..., Served],  # noqa: F811
+) -> None:
+    """``understudy serve PATH --store sqlite:///…`` in its own process: what each session
+    (and the shared default) wrote is there after a restart, and each sees only its own."""
+    store = f"sqlite:///{tmp_path / 'state.db'}"
+    served = (str(SPECS / "petstore-expanded.yaml"), "--prefix", "/api", "--validate-responses")
+
+    def pets(server: Served, session: str | None) -> set[str]:
+        answer = httpx.get(
+            f"{server.root}/api/pets",
+            params={"limit": 100},
+            headers=session_headers(session),
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        return {pet["name"] for pet in answer.json()}
+
+    first = serve(store, extra=served)
+    seeded = pets(first, None)
+    for session, name in [(None, "Shared"), ("qa-a", "Rex"), ("qa-b", "Tom")]:
+        body = {"name": name, "tag": "test"}
+        answer = httpx.post(
+            f"{first.root}/api/pets", json=body, headers=session_headers(session), timeout=30
+        )
+        assert answer.status_code in (200, 201), answer.text
+    first.stop()
+    again = serve(store, extra=served)
+    assert pets(again, None) == seeded | {"Shared"}
+    assert pets(again, "qa-a") == seeded | {"Rex"}  # seeded alike on first use, then its own
+    assert pets(again, "qa-b") == seeded | {"Tom"}
