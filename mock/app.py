@@ -39,6 +39,7 @@ from understudy.mock import (
     errors,
     oas30,
     request_path,
+    response_validation,
     spec_loading,
     strict_json,
 )
@@ -94,6 +95,7 @@ class Mock:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         request_path.install()
+        response_validation.install()
         self.backend = open_backend(self.config.store)
         self.stores: dict[str, Store] = {}
         self.limiters: dict[str, Limiter] = {}  # per surface that declares a rate limit

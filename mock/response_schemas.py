@@ -124,8 +124,10 @@ def _translate(schema: Any, reference: Validator, seen: frozenset[int]) -> Any:
             out[key] = [_translate(sub, reference, seen) for sub in _list(value)]
         elif key in _SUBSCHEMAS:
             out[key] = value if isinstance(value, bool) else _translate(value, reference, seen)
-        elif key == "definitions" or key in _EXCLUSIVE.values():
-            continue  # reachable only through $ref; an exclusive bound goes with its bound
+        elif key not in reference.VALIDATORS:
+            # a word jsonschema does not apply (an exclusive bound goes with its bound;
+            # `components`, which connexion hangs on every response schema, stays out)
+            continue
         elif _in_python(key, value, reference):
             python[key] = value
         elif key == "pattern":

@@ -12,6 +12,7 @@ from typing import Any
 import connexion
 import pytest
 from connexion.json_schema import Draft4ResponseValidator
+from connexion.middleware import response_validation as middleware
 from connexion.resolver import Resolution, Resolver
 from connexion.validators.json import JSONResponseBodyValidator
 from hypothesis import given, settings
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
 from understudy import specs
-from understudy.mock import response_schemas, validators
+from understudy.mock import response_schemas, response_validation, validators
 
 ITEM: dict[str, Any] = {
     "type": "object",
@@ -151,8 +152,10 @@ def _client(validator_map: dict[str, Any] | None) -> Any:
 @pytest.fixture(scope="module")
 def answers() -> dict[str, tuple[int, Any]]:
     """What connexion's own response validation (jsonschema alone) answers to every body."""
-    client = _client(None)
-    return {case: _answer(client, case) for case in BODIES}
+    with pytest.MonkeyPatch.context() as patch:  # connexion's own middleware operation too
+        patch.setattr(middleware, "ResponseValidationOperation", response_validation.CONNEXIONS)
+        client = _client(None)
+        return {case: _answer(client, case) for case in BODIES}
 
 
 def _answer(client: Any, case: str) -> tuple[int, Any]:
@@ -173,6 +176,7 @@ def test_a_planted_response_is_answered_as_jsonschema_answers_it(
         return slow(self, body)
 
     monkeypatch.setattr(JSONResponseBodyValidator, "_validate", counted)
+    monkeypatch.setattr(middleware, "ResponseValidationOperation", response_validation.Planned)
     status, body = _answer(_client(validators.VALIDATOR_MAP), case)
     assert (status, body) == answers[case]
     if case == "valid":
