@@ -32,6 +32,7 @@ from understudy.mock.auth import DEV_SECRET
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgres.sh"
 STORES = ["sqlite", "postgresql"]
 ANSWER_WITHIN = 120  # seconds a loaded server may take to answer one write
+RAMP = 0.002  # seconds between two writers' connections
 
 
 def free_port() -> int:
@@ -233,6 +234,9 @@ async def _writers(
 
     async def writer(w: int) -> None:
         payloads = (json.dumps(bodies(w, i)).encode() for i in range(each))
+        # one connection at a time, so that each of several workers waiting on the shared
+        # socket may accept one: in a burst, the first to wake takes all the queued ones
+        await asyncio.sleep(w * RAMP)
         try:
             await _post_each(address, head, payloads, on_answer, answers)
         except Gone:
@@ -260,3 +264,29 @@ def write_concurrently(
     httpx spent ~4 ms of CPU per request (12 s for 2,560 POSTs, more than the four workers
     serving them), which made the 25,600-create run take minutes; this takes ~0.2 ms."""
     return asyncio.run(_writers(url, headers, bodies, writers, each, on_answer, until_gone))
+
+
+def connections_per_worker(server: Served) -> dict[int, int]:
+    """The connections each of the server's worker processes holds open (Linux ``/proc``)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == server.port:  # ESTABLISHED
+                inodes.add(f"socket:[{inode}]")
+    assert server.process is not None
+    parent = server.process.pid
+    out = {}
+    for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+        if b"spawn_main" not in Path(f"/proc/{child}/cmdline").read_bytes():
+            continue  # multiprocessing's resource tracker
+        out[int(child)] = sum(_link(fd) in inodes for fd in Path(f"/proc/{child}/fd").iterdir())
+    return out
+
+
+def _link(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except FileNotFoundError:  # closed while we looked
+        return ""

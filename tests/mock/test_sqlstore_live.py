@@ -9,6 +9,7 @@ records, exactly (about 30 s per store on two cores; the writers are plain HTTP/
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from tests.mock.stores_kit import (  # noqa: F401  (fixtures)
     Gone,
     Served,
     bearer,
+    connections_per_worker,
     postgres_server,
     serve,
     store_url,
@@ -121,12 +123,26 @@ def _four_workers_lose_no_create(pool: Served, other: Served) -> None:
     """4 workers x 64 concurrent writers x CREATES_EACH creates: exactly that many records."""
     headers = bearer(str(uuid.uuid4()), USER)
     project = str(uuid.uuid4())
+    spread: dict[int, int] = {}
+    answered = itertools.count(1)
+
+    def look(_: Answer) -> None:  # a tenth in: the writers the workers have accepted so far
+        if next(answered) == 4 * 64 * CREATES_EACH // 10:
+            spread.update(connections_per_worker(pool))
+
     try:
         answers = write_concurrently(
-            tracker(pool.root, project), headers, entry, writers=4 * 64, each=CREATES_EACH
+            tracker(pool.root, project),
+            headers,
+            entry,
+            writers=4 * 64,
+            each=CREATES_EACH,
+            on_answer=look,
         )
     except Gone as exc:
         raise AssertionError(f"{exc!r}; the server said:\n{pool.stderr()}") from exc
+    # every worker took writers (how many each is the kernel's choice)
+    assert len(spread) == 4 and all(spread.values()), spread
     assert sorted({a.status_code for a in answers}) == [201]
     assert len({a.json()["id"] for a in answers}) == 4 * 64 * CREATES_EACH
     assert total(other.root, project, headers) == 4 * 64 * CREATES_EACH
