@@ -54,6 +54,11 @@ MISTAKES = {
         "not served",
     ),
     "command typo": (["sevre"], {}, "did you mean serve?"),
+    "watch with workers": (
+        ["serve", "--watch", "--workers", "2", "--store", "sqlite:///state.db"],
+        {},
+        "--watch reloads the specs of one process: it cannot reload --workers 2",
+    ),
     "seed zero counts": (
         ["seed", "--size", "people=0,days=0", "--out", "t.json"],
         {},

@@ -42,6 +42,11 @@ def _serve(args: argparse.Namespace) -> int:
     if args.explain:
         return _explain(args)
     config = options.config_for_serve(vars(args), os.environ)  # every mistake: one line, now
+    if args.watch and config.workers > 1:  # worker processes build their own app, once
+        raise options.OptionError(
+            f"--watch reloads the specs of one process: it cannot reload --workers "
+            f"{config.workers} (serve one worker while you edit the specs)"
+        )
     if args.spec:  # a team's own specs, each at its --prefix
         config = dataclasses.replace(config, specs=tuple(args.spec), prefixes=tuple(args.prefix))
     if args.prepare:
