@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from understudy import __version__
-from understudy.mock import admin_access, demo, strict_json
+from understudy.mock import admin_access, demo, guard, strict_json
 from understudy.mock.errors import title
 from understudy.registry import Registry
 
@@ -42,6 +42,10 @@ class Admin:
         path = scope.get("path", "")
         if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
             await self.app(scope, receive, send)
+            return
+        too_large = guard.oversized(scope, self.mock.config)
+        if too_large:
+            await _problem(*too_large)(scope, receive, send)
             return
         request = Request(scope, receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from understudy.mock.app import Mock
+    from understudy.mock.config import Config
 
 log = logging.getLogger("understudy.mock")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -120,16 +121,9 @@ class Guard:
         ):
             await self._error(scope, send, 405, f"{method} is not allowed on {scope['path']}")
             return
-        config = self.mock.config
-        if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > config.max_url:
-            await self._error(scope, send, 414, f"URLs are limited to {config.max_url} bytes")
-            return
-        size = 0
-        for name, value in scope["headers"]:
-            size += len(name) + len(value)
-        if size > config.max_header:
-            detail = f"Request headers are limited to {config.max_header} bytes in all"
-            await self._error(scope, send, 431, detail)
+        too_large = oversized(scope, self.mock.config)
+        if too_large:
+            await self._error(scope, send, *too_large)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         prefer = dict(_PREFER.findall(headers.get("prefer", "")))
@@ -191,6 +185,16 @@ class Guard:
             raw_headers.append((b"retry-after", b"1"))
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def oversized(scope: Scope, config: Config) -> tuple[int, str] | None:
+    """414 or 431 and the words when the request's URL or headers pass the limits, the
+    same for every path (surfaces and the admin API)."""
+    if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > config.max_url:
+        return 414, f"URLs are limited to {config.max_url} bytes"
+    if sum(len(name) + len(value) for name, value in scope["headers"]) > config.max_header:
+        return 431, f"Request headers are limited to {config.max_header} bytes in all"
+    return None
 
 
 _UNROUTABLE = re.compile(r"[\x00\n]")

@@ -33,6 +33,15 @@ def test_an_oversized_url_is_a_414(client: TestClient) -> None:
     assert answer.status_code == 414 and answer.json()["status"] == 414
 
 
+def test_the_admin_api_has_the_same_url_and_header_limits(client: TestClient) -> None:
+    assert client.get("/__understudy/health").status_code == 200
+    url = client.get("/__understudy/health", params={"q": "x" * 3000})
+    headers = client.get("/__understudy/health", headers={"X-Filler": "x" * 9000})
+    assert (url.status_code, headers.status_code) == (414, 431)
+    assert headers.headers["content-type"] == "application/problem+json"
+    assert "8000 bytes" in headers.json()["detail"]
+
+
 def test_what_nothing_else_caught_is_a_logged_500_in_shape(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
