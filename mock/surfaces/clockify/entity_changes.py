@@ -1,7 +1,10 @@
 """Clockify handlers: the experimental entity-change feeds — time entries created, updated or
 deleted in a range (workspaces.yaml). When a record was written comes
 from the engine's audited store (``audit: [time_entries]`` in components.yaml); records the
-engine did not see created date from the time in their ObjectId."""
+engine did not see (the demo tenant's) were created when they were tracked: a running timer
+when it started, any other entry when it ended. Their ObjectIds keep the time the tenant was
+generated at, while its dates move to the present week (``understudy.today``): dated by id,
+the demo's entries were never in a feed of recent weeks."""
 
 from __future__ import annotations
 
@@ -34,11 +37,16 @@ def _range(params: Mapping[str, Any], now: datetime) -> tuple[datetime, datetime
     return start, end
 
 
-def _created(entry_id: str, audit: Mapping[str, Any] | None) -> datetime:
-    """When a record was created: as the engine saw it, else the time in its ObjectId."""
+def _created(entry: Mapping[str, Any], audit: Mapping[str, Any] | None) -> datetime:
+    """When a record was created: as the engine saw it, else when it was tracked, else the
+    time in its ObjectId."""
     if audit and audit.get("createdAt"):
         return parse_instant(audit["createdAt"])
-    return datetime.fromtimestamp(int(entry_id[:8], 16), UTC)
+    interval = entry.get("timeInterval") or {}
+    tracked = interval.get("end") or interval.get("start")
+    if tracked:
+        return parse_instant(tracked)
+    return datetime.fromtimestamp(int(entry["id"][:8], 16), UTC)
 
 
 def _documents(entry: Mapping[str, Any], types: set[str], meta: Record, money: str) -> list[Record]:
@@ -102,7 +110,7 @@ def _changes(engine: Engine, call: Call, updated: bool) -> Reply:
     found: list[tuple[datetime, Record, Record]] = []
     for entry in engine.store.scan(ENTRIES, {"workspaceId": params["workspaceId"]}):
         audit = audits.get(entry["id"])
-        created = _created(entry["id"], audit)
+        created = _created(entry, audit)
         changed = parse_instant(audit["updatedAt"]) if audit and audit.get("updatedAt") else None
         when = changed if updated else created
         if when is None or not start <= when <= end or (updated and created >= start):
@@ -151,7 +159,10 @@ def list_deleted_entities(engine: Engine, call: Call) -> Reply:
         document = audit.get("document") or {}
         if not audit.get("deletedAt") or document.get("workspaceId") != params["workspaceId"]:
             continue
-        when, created = parse_instant(audit["deletedAt"]), _created(audit["recordId"], audit)
+        when, created = (
+            parse_instant(audit["deletedAt"]),
+            _created({"id": audit["recordId"], **document}, audit),
+        )
         if not start <= when <= end or created >= start:
             continue
         meta = {"createdAt": iso(created), "updatedAt": audit.get("updatedAt")}

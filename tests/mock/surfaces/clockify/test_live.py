@@ -196,3 +196,24 @@ def test_a_client_session_creates_tracks_lists_updates_and_deletes(
     refused = api.post(f"/workspaces/{ws}/time-entries", json=foreign_tag)
     assert refused.status_code == 400 and set(refused.json()) == {"message", "code"}
     assert len(api.get(listing, params=mine).json()) == before
+
+
+def test_the_created_feed_shows_the_demo_weeks(api: httpx.Client, demo: dict[str, Any]) -> None:
+    """The demo's dates move to the present week; its entries were created when they were
+    tracked, so a feed of the last days lists them (dated by their ObjectIds, from the time
+    the tenant was generated, it listed none)."""
+    from datetime import UTC, datetime, timedelta
+
+    workspace, now = demo["workspaceId"], datetime.now(UTC)
+    start = (now - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    feed = api.get(
+        f"/workspaces/{workspace}/entities/created",
+        params={"type": "TIME_ENTRY", "start": start, "page-size": 1000},
+    ).json()
+    mine = api.get(
+        f"/workspaces/{workspace}/user/{demo['userId']}/time-entries",
+        params={"start": start, "page-size": 1000},
+    ).json()
+    tracked = {e["id"] for e in mine if (e["timeInterval"]["end"] or "9") >= start}
+    assert tracked and tracked <= {d["id"] for d in feed}
+    assert all(start <= d["auditMetadata"]["createdAt"] for d in feed)
