@@ -77,9 +77,7 @@ def _compare(plan: Plan, compute: Derivation, record: dict[str, Any], sent: dict
 def _examples(ctx: Context, op: Any) -> list[dict[str, Any]]:
     """Every request body example the operation's spec gives (``example``, each of
     ``examples``, the schema's example)."""
-    raw = ctx.spec["paths"][op.path][op.method.lower()]
-    content = specs.resolve(ctx.spec, raw.get("requestBody", {})).get("content", {})
-    media = content.get("application/json", {})
+    media = ctx.body_media(op)
     found = [media.get("example")]
     found += [specs.resolve(ctx.spec, e).get("value") for e in media.get("examples", {}).values()]
     found.append(specs.resolve(ctx.spec, media.get("schema", {})).get("example"))
@@ -94,8 +92,6 @@ def _essential(
     ctx: Context, op: Any, body: dict[str, Any], inputs: tuple[str, ...]
 ) -> dict[str, Any]:
     """The body cut down to what the schema requires and what the value derives from."""
-    raw = ctx.spec["paths"][op.path][op.method.lower()]
-    content = specs.resolve(ctx.spec, raw.get("requestBody", {})).get("content", {})
-    schema = specs.resolve(ctx.spec, content.get("application/json", {}).get("schema", {}))
+    schema = specs.resolve(ctx.spec, ctx.body_schema(op))
     required = set(schema.get("required", ()))
     return {k: v for k, v in body.items() if k in required or k in inputs}

@@ -114,9 +114,7 @@ class Context:
         return path
 
     def example_body(self, op: binding.Binding) -> dict[str, Any]:
-        raw = self.spec["paths"][op.path][op.method.lower()]
-        content = specs.resolve(self.spec, raw.get("requestBody", {})).get("content", {})
-        media = content.get("application/json", {})
+        media = self.body_media(op)
         example = media.get("example")
         if example is None:
             example = specs.resolve(self.spec, media.get("schema", {})).get("example")
@@ -183,11 +181,17 @@ class Context:
                 return name
         return None
 
-    def body_schema(self, op: binding.Binding) -> dict[str, Any]:
-        """The operation's JSON request body schema (``{}`` where it takes none)."""
+    def body_media(self, op: binding.Binding) -> dict[str, Any]:
+        """The operation's ``application/json`` request body entry (schema, examples; ``{}``
+        where it takes none)."""
         raw = self.spec["paths"][op.path][op.method.lower()]
         content = specs.resolve(self.spec, raw.get("requestBody", {})).get("content", {})
-        schema: dict[str, Any] = content.get("application/json", {}).get("schema", {})
+        media: dict[str, Any] = content.get("application/json", {})
+        return media
+
+    def body_schema(self, op: binding.Binding) -> dict[str, Any]:
+        """The operation's JSON request body schema (``{}`` where it takes none)."""
+        schema: dict[str, Any] = self.body_media(op).get("schema", {})
         return schema
 
     def body_properties(self, op: binding.Binding) -> dict[str, dict[str, Any]]:
