@@ -4,7 +4,7 @@ documented limit end to end — 50 requests per second per add-on token on one w
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -15,7 +15,7 @@ from understudy import binding, cli, specs
 from understudy.mock import errors
 from understudy.mock.app import create_app
 from understudy.mock.config import Config
-from understudy.mock.limits import Limiter, MemoryWindows, configured
+from understudy.mock.limits import Limiter, MemoryWindows, Windows, configured
 
 ADDON = binding.RateLimit(50, 1.0, ("X-Addon-Token",), "workspaceId")
 
@@ -29,20 +29,29 @@ class Clock:
 
 
 # ---------------------------------------------------------------- the window
-def test_at_most_limit_requests_in_any_window_and_refusals_do_not_count() -> None:
-    clock = Clock()
-    windows = MemoryWindows(clock=clock)
+def check_sliding_window(
+    windows: Windows, clock: Clock, counted: Callable[[], int] | None = None
+) -> None:
+    """What every ``Windows`` holds to: at most ``limit`` requests in any window, a refused
+    request not counted (``counted``: how many the implementation keeps, where it can say)."""
     waits = []
     for i in range(120):  # 120 requests spread over 0.99 s
         clock.now = 1000.0 + i * 0.99 / 119
         waits.append(windows.hit("k", 50, 1.0))
     assert waits[:50] == [0.0] * 50 and all(w > 0 for w in waits[50:])
     assert waits[50] == pytest.approx(1.0 - 50 * 0.99 / 119)  # until the first one leaves
+    if counted is not None:
+        assert counted() == 50  # a refused request is not counted
     assert windows.hit("other", 50, 1.0) == 0.0  # another key is unaffected
     clock.now = 1001.0  # the first request has left the window: one more, not 71
     assert windows.hit("k", 50, 1.0) == 0.0 and windows.hit("k", 50, 1.0) > 0
     clock.now = 1002.0
     assert [windows.hit("k", 50, 1.0) for _ in range(50)] == [0.0] * 50
+
+
+def test_at_most_limit_requests_in_any_window_and_refusals_do_not_count() -> None:
+    clock = Clock()
+    check_sliding_window(MemoryWindows(clock=clock), clock)
 
 
 def test_the_counters_forget_the_least_recently_used_keys() -> None:

@@ -23,7 +23,7 @@ from tests.mock.stores_kit import (  # noqa: F401  (fixtures)
     serve,
     store_url,
 )
-from tests.mock.test_limits import Clock
+from tests.mock.test_limits import Clock, check_sliding_window
 from understudy import binding
 from understudy.mock import errors, sqlwindows
 from understudy.mock.app import create_app
@@ -49,19 +49,7 @@ def rows(db: Database) -> int:
 # ---------------------------------------------------------------- the window
 def test_at_most_limit_requests_in_any_window_and_refusals_do_not_count(db: Database) -> None:
     clock = Clock()
-    windows = SqlWindows(db, clock=clock)
-    waits = []
-    for i in range(120):  # 120 requests spread over 0.99 s
-        clock.now = 1000.0 + i * 0.99 / 119
-        waits.append(windows.hit("k", 50, 1.0))
-    assert waits[:50] == [0.0] * 50 and all(w > 0 for w in waits[50:])
-    assert waits[50] == pytest.approx(1.0 - 50 * 0.99 / 119)  # until the first one leaves
-    assert rows(db) == 50  # a refused request is not counted
-    assert windows.hit("other", 50, 1.0) == 0.0  # another key is unaffected
-    clock.now = 1001.0  # the first request has left the window: one more, not 71
-    assert windows.hit("k", 50, 1.0) == 0.0 and windows.hit("k", 50, 1.0) > 0
-    clock.now = 1002.0
-    assert [windows.hit("k", 50, 1.0) for _ in range(50)] == [0.0] * 50
+    check_sliding_window(SqlWindows(db, clock=clock), clock, counted=lambda: rows(db))
 
 
 def test_two_processes_never_together_pass_the_limit(store_url: str) -> None:  # noqa: F811
