@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -87,20 +87,27 @@ def _day(value: object) -> bool:
     return True
 
 
-_compiled: dict[tuple[int, Any, int], tuple[dict[str, Any], Any]] = {}
+_compiled: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+def _once(schema: Any, kind: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """What ``build`` makes of ``schema``, made once per schema and ``kind``."""
+    # keyed by identity: connexion hands an operation the same schema dict every time; the
+    # dict is kept in the cache entry so that its id cannot be reused by another object
+    key = (id(schema), *kind)
+    entry = _compiled.get(key)
+    if entry is None or entry[0] is not schema:
+        entry = (schema, build())
+        _compiled[key] = entry
+    return entry[1]
 
 
 def _compiled_validator(
     schema: dict[str, Any], make: Any, format_checker: FormatChecker = FORMATS
 ) -> Any:
-    # keyed by identity: connexion hands an operation the same schema dict every time; the
-    # dict is kept in the cache entry so that its id cannot be reused by another object
-    key = (id(schema), make, id(format_checker))
-    entry = _compiled.get(key)
-    if entry is None or entry[0] is not schema:
-        entry = (schema, make(schema, format_checker=format_checker))
-        _compiled[key] = entry
-    return entry[1]
+    return _once(
+        schema, (make, id(format_checker)), lambda: make(schema, format_checker=format_checker)
+    )
 
 
 class CachedParameterValidator(ParameterValidator):
@@ -188,7 +195,11 @@ def _check_bounds(name: str, raw: Any, prop: dict[str, Any]) -> None:
         raise BadRequestProblem(detail=f"{name}: {raw} is less than {prop['minimum']}")
 
 
-class ExactFormValidator(FormDataValidator):
+class _ExactFormBounds:
+    """For connexion's form validators: their field values are checked with ``_ExactBounds``."""
+
+    _schema: Any
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         parser: Any = self.__dict__.get("_uri_parser")  # connexion leaves it unannotated
@@ -196,13 +207,11 @@ class ExactFormValidator(FormDataValidator):
             self._uri_parser = _ExactBounds(parser, self._schema)
 
 
-class ExactMultiPartValidator(MultiPartFormDataValidator):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        parser: Any = self.__dict__.get("_uri_parser")  # connexion leaves it unannotated
-        if parser is not None:
-            self._uri_parser = _ExactBounds(parser, self._schema)
+class ExactFormValidator(_ExactFormBounds, FormDataValidator):
+    pass
 
+
+class ExactMultiPartValidator(_ExactFormBounds, MultiPartFormDataValidator):
     async def _parse(self, stream: Any, scope: Any) -> Any:
         """Without a Content-Type (connexion then assumes the operation's multipart/form-data)
         there is no boundary to parse by: starlette's parser raised KeyError, a 500. No body
@@ -212,9 +221,6 @@ class ExactMultiPartValidator(MultiPartFormDataValidator):
         if b"".join([chunk async for chunk in stream]):
             raise BadRequestProblem(detail="A multipart body needs its Content-Type and boundary")
         return {}
-
-
-_fast: dict[int, tuple[Any, response_schemas.FastCheck | None]] = {}
 
 
 class CachedJSONResponseValidator(JSONResponseBodyValidator):
@@ -239,11 +245,11 @@ class CachedJSONResponseValidator(JSONResponseBodyValidator):
     def _validate(self, body: Any) -> None:
         # the fast check passes what it knows jsonschema accepts; the rest (a wrong body, or
         # one it doubts) goes to jsonschema for the verdict and the message
-        entry = _fast.get(id(self._schema))
-        if entry is None or entry[0] is not self._schema:
-            entry = (self._schema, response_schemas.compile_fast(self._schema, self.validator))
-            _fast[id(self._schema)] = entry
-        if not (self._for_rust and entry[1] is not None and entry[1](body)):
+        schema = self._schema
+        fast: response_schemas.FastCheck | None = _once(
+            schema, ("fast",), lambda: response_schemas.compile_fast(schema, self.validator)
+        )
+        if not (self._for_rust and fast is not None and fast(body)):
             super()._validate(body)
 
 
